@@ -1,0 +1,2 @@
+// System-library shim: exposes <fluidsynth/fluidsynth.h> from Debian's libfluidsynth-dev to Swift. Nothing else lives here.
+#include <fluidsynth/fluidsynth.h>

@@ -1,0 +1,2 @@
+// System-library shim: exposes <cblas.h> from Debian's libopenblas-dev to Swift. Nothing else lives here.
+#include <cblas.h>

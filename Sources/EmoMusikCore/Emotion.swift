@@ -1,0 +1,77 @@
+import Foundation
+
+/// The seven basic emotion classes of the standard posed facial-expression datasets.
+/// The order is the order of probability vectors everywhere in EmoMusik.
+public enum Emotion: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
+    case neutral, happiness, sadness, anger, fear, surprise, disgust
+
+    /// The class's point on Russell's circumplex (after Russell 1980 and the placements used in
+    /// music-emotion work: happy high valence and moderately high arousal, sad low both, anger and
+    /// fear unpleasant and aroused, surprise aroused and near-neutral valence, disgust unpleasant
+    /// and mildly aroused).
+    public var affect: Affect {
+        switch self {
+        case .neutral: Affect(valence: 0.0, arousal: 0.0)
+        case .happiness: Affect(valence: 0.8, arousal: 0.5)
+        case .sadness: Affect(valence: -0.7, arousal: -0.6)
+        case .anger: Affect(valence: -0.6, arousal: 0.8)
+        case .fear: Affect(valence: -0.8, arousal: 0.6)
+        case .surprise: Affect(valence: 0.3, arousal: 0.85)
+        case .disgust: Affect(valence: -0.65, arousal: 0.25)
+        }
+    }
+
+    public var description: String { rawValue }
+
+    /// Parses a class name, case-insensitively, also accepting the common adjective forms
+    /// (`happy`, `sad`, `angry`, `afraid`, `surprised`, `disgusted`).
+    public init?(name: String) {
+        let key = name.trimmingCharacters(in: .whitespaces).lowercased()
+        let aliases: [String: Emotion] = [
+            "happy": .happiness, "joy": .happiness, "sad": .sadness, "angry": .anger,
+            "afraid": .fear, "scared": .fear, "fearful": .fear, "surprised": .surprise,
+            "disgusted": .disgust, "calm": .neutral,
+        ]
+        if let emotion = Emotion(rawValue: key) ?? aliases[key] {
+            self = emotion
+        } else {
+            return nil
+        }
+    }
+
+    /// The emotion whose name is closest in edit distance, for "did you mean" hints.
+    public static func closest(to name: String) -> Emotion {
+        allCases.min { editDistance($0.rawValue, name.lowercased()) < editDistance($1.rawValue, name.lowercased()) }!
+    }
+
+    /// The expected affect of a probability vector over ``allCases`` (normalised if it does not sum to 1).
+    public static func expectedAffect(probabilities: [Double]) -> Affect {
+        precondition(probabilities.count == allCases.count, "expected \(allCases.count) probabilities")
+        let total = probabilities.reduce(0, +)
+        guard total > 0 else { return .neutral }
+        var valence = 0.0
+        var arousal = 0.0
+        for (emotion, p) in zip(allCases, probabilities) {
+            valence += p / total * emotion.affect.valence
+            arousal += p / total * emotion.affect.arousal
+        }
+        return Affect(valence: valence, arousal: arousal)
+    }
+}
+
+/// Levenshtein distance, for suggestions in error messages.
+public func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}
