@@ -1,0 +1,27 @@
+# EmoMusik: the two commands a new machine needs are `make run` and `make test`.
+SWIFT ?= swift
+RELEASE_BIN := .build/release/emomusik
+
+.PHONY: setup build run test bench clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c release --product emomusik
+
+## Installs what is missing, builds a release binary and renders the bundled example timeline.
+run: build
+	$(RELEASE_BIN) render --timeline examples/timeline.csv --out out
+
+## Runs the whole test suite.
+test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --parallel
+
+## Prints the render benchmark (release build).
+bench: build
+	$(RELEASE_BIN) bench render
+
+clean:
+	rm -rf .build out

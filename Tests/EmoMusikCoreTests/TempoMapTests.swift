@@ -1,0 +1,47 @@
+import EmoMusikCore
+import Testing
+
+@Suite("Tempo map and keys")
+struct TempoMapTests {
+    @Test("ticks convert to seconds across tempo changes, and back")
+    func ticksAndSeconds() {
+        // 120 BPM for 4 beats (2 s), then 60 BPM.
+        let map = TempoMap(changes: [TempoChange(tick: 0, bpm: 120), TempoChange(tick: 4 * 480, bpm: 60)])
+        #expect(map.seconds(atTick: 480) == 0.5)
+        #expect(map.seconds(atTick: 4 * 480) == 2)
+        #expect(map.seconds(atTick: 5 * 480) == 3)
+        #expect(map.tick(atSeconds: 3) == 5 * 480)
+        #expect(map.tick(atSeconds: 1) == 2 * 480)
+        #expect(map.bpm(atTick: 4 * 480 - 1) == 120)
+        #expect(map.bpm(atTick: 4 * 480) == 60)
+    }
+
+    @Test("a map without a change at tick 0 starts at the MIDI default of 120 BPM")
+    func defaultTempo() {
+        let map = TempoMap(changes: [TempoChange(tick: 960, bpm: 90)])
+        #expect(map.changes.first == TempoChange(tick: 0, microsecondsPerQuarter: 500_000))
+        #expect(map.changes.count == 2)
+    }
+
+    @Test("key signatures: modes take their parent major key's accidentals")
+    func keySignatures() {
+        #expect(Key(tonic: PitchClass(2), mode: .dorian).signatureAccidentals == 0)  // D dorian: C major
+        #expect(Key(tonic: PitchClass(9), mode: .aeolian).signatureAccidentals == 0)
+        #expect(Key(tonic: PitchClass(7), mode: .ionian).signatureAccidentals == 1)
+        #expect(Key(tonic: PitchClass(5), mode: .lydian).signatureAccidentals == 0)  // F lydian: C major
+        #expect(Key(tonic: PitchClass(0), mode: .aeolian).signatureAccidentals == -3)
+        #expect(Key(tonic: PitchClass(4), mode: .phrygian).signatureAccidentals == 0)
+        #expect(PitchClass(name: "Bb") == PitchClass(10))
+        #expect(PitchClass(name: "f#") == PitchClass(6))
+        #expect(PitchClass(name: "H") == nil)
+    }
+
+    @Test("bar starts follow time-signature changes")
+    func barStarts() {
+        let score = Score(
+            tempoMap: TempoMap(bpm: 100),
+            timeSignatures: [TimeSignatureChange(tick: 0, meter: .commonTime), TimeSignatureChange(tick: 3840, meter: .waltz)],
+            endTick: 3840 + 2 * 1440)
+        #expect(score.barStartTicks == [0, 1920, 3840, 5280])
+    }
+}
