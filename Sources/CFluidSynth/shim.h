@@ -1,2 +1,2 @@
-// System-library shim: exposes <fluidsynth/fluidsynth.h> from Debian's libfluidsynth-dev to Swift. Nothing else lives here.
-#include <fluidsynth/fluidsynth.h>
+// System-library shim: exposes <fluidsynth.h> from Debian's libfluidsynth-dev to Swift. Nothing else lives here.
+#include <fluidsynth.h>
