@@ -1,0 +1,83 @@
+import CFluidSynth
+import EmoMusikCore
+import Foundation
+
+/// Owns one FluidSynth `fluid_settings_t` and `fluid_synth_t` with a loaded SoundFont; frees both
+/// in `deinit`. No audio driver is created.
+///
+/// [control] Create and destroy on a control thread. ``apply(_:)`` and ``write(into:frames:)`` may
+/// then be called from one thread at a time only (the audio thread in a live session): FluidSynth
+/// is configured without its API mutex (`synth.threadsafe-api` 0).
+final class FluidSynthEngine {
+    private let settingsHandle: OpaquePointer
+    private let synth: OpaquePointer
+    let sampleRate: Int
+
+    /// Creates a synth for `settings` and loads `soundfontPath`.
+    /// Throws `.soundfont` naming the file if it is not a SoundFont or fails to load.
+    init(soundfontPath: String, settings: RenderSettings) throws {
+        Self.silenceLog()
+        guard let settingsHandle = new_fluid_settings() else {
+            throw EmoMusikError(.synth, "FluidSynth could not allocate its settings", hint: "the machine may be out of memory")
+        }
+        self.settingsHandle = settingsHandle
+        sampleRate = settings.sampleRate
+        fluid_settings_setnum(settingsHandle, "synth.sample-rate", Double(settings.sampleRate))
+        fluid_settings_setint(settingsHandle, "synth.cpu-cores", 1)
+        fluid_settings_setint(settingsHandle, "synth.threadsafe-api", 0)
+        fluid_settings_setnum(settingsHandle, "synth.gain", settings.gain)
+        fluid_settings_setint(settingsHandle, "synth.polyphony", Int32(settings.polyphony))
+        fluid_settings_setint(settingsHandle, "synth.reverb.active", settings.reverb ? 1 : 0)
+        fluid_settings_setnum(settingsHandle, "synth.reverb.room-size", settings.reverbRoomSize)
+        fluid_settings_setnum(settingsHandle, "synth.reverb.level", settings.reverbLevel)
+        fluid_settings_setint(settingsHandle, "synth.chorus.active", settings.chorus ? 1 : 0)
+        guard let synth = new_fluid_synth(settingsHandle) else {
+            delete_fluid_settings(settingsHandle)
+            throw EmoMusikError(.synth, "FluidSynth could not create a synthesiser at \(settings.sampleRate) Hz")
+        }
+        self.synth = synth
+        // From here on deinit frees both handles if loading throws.
+        guard fluid_is_soundfont(soundfontPath) != 0 else {
+            throw EmoMusikError(
+                .soundfont, "'\(soundfontPath)' is not a SoundFont (no RIFF 'sfbk' header)",
+                hint: "give a .sf2 or .sf3 file with --soundfont, or " + SoundfontLocator.installHint)
+        }
+        guard fluid_synth_sfload(synth, soundfontPath, 1) != FLUID_FAILED else {
+            throw EmoMusikError(
+                .soundfont, "SoundFont '\(soundfontPath)' could not be loaded (corrupt, truncated or unreadable)",
+                hint: "check the file, or use another with --soundfont; " + SoundfontLocator.installHint)
+        }
+    }
+
+    deinit {
+        delete_fluid_synth(synth)
+        delete_fluid_settings(settingsHandle)
+    }
+
+    /// Sends one event to the synth; it takes effect at the start of the next rendered block.
+    @inline(__always)
+    func apply(_ event: ScheduledEvent) {
+        let channel = Int32(event.channel)
+        switch event.kind {
+        case .noteOn: fluid_synth_noteon(synth, channel, Int32(event.data1), Int32(event.data2))
+        case .noteOff: fluid_synth_noteoff(synth, channel, Int32(event.data1))
+        case .controlChange: fluid_synth_cc(synth, channel, Int32(event.data1), Int32(event.data2))
+        case .programChange: fluid_synth_program_change(synth, channel, Int32(event.data1))
+        }
+    }
+
+    /// Renders `frames` (a multiple of 64 to stay on the block grid) into interleaved stereo at
+    /// `buffer`. Returns false if FluidSynth refuses.
+    @inline(__always)
+    func write(into buffer: UnsafeMutablePointer<Float>, frames: Int) -> Bool {
+        fluid_synth_write_float(synth, Int32(frames), buffer, 0, 2, buffer, 1, 2) == FLUID_OK
+    }
+
+    /// Turns off FluidSynth's own logging (it prints to stderr) so the CLI's output is ours alone.
+    /// FluidSynth's log configuration is process-wide; setting it again is harmless.
+    static func silenceLog() {
+        for level in 0..<Int32(LAST_LOG_LEVEL.rawValue) {
+            _ = fluid_set_log_function(level, nil, nil)
+        }
+    }
+}
