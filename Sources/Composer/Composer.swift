@@ -1,1 +1,173 @@
 import EmoMusikCore
+
+/// Everything that shapes a composition besides its input: the seed, the emotion → music rules,
+/// the meter and how fast transitions may move.
+public struct ComposerConfiguration: Sendable, Hashable {
+    /// Seeds every random choice; the same seed and input give the same score.
+    public var seed: UInt64
+    /// The emotion → music rules.
+    public var mapping: AffectMapping
+    /// The time signature of the whole piece (1...16 beats of a 1, 2, 4, 8 or 16 note).
+    public var meter: Meter
+    /// How fast tempo, velocity and the other cues may follow a change of target.
+    public var limits: TransitionLimits
+
+    public init(
+        seed: UInt64 = 1, mapping: AffectMapping = AffectMapping(), meter: Meter = .commonTime,
+        limits: TransitionLimits = .standard
+    ) {
+        self.seed = seed
+        self.mapping = mapping
+        self.meter = meter
+        self.limits = limits
+    }
+
+    /// Refuses settings the composer cannot realise, naming the bad one.
+    public func validate() throws {
+        guard Grid.supports(meter) else {
+            throw EmoMusikError(
+                .invalidValue, "meter \(meter) is not supported",
+                hint: "use 1 to 16 beats of a whole, half, quarter, eighth or sixteenth note, e.g. 4/4, 3/4 or 6/8")
+        }
+        for (name, value) in [("tempo", limits.tempoPerBar), ("velocity", limits.velocityPerBar), ("affect", limits.affectPerBar)]
+        where !(value.isFinite && value > 0) {
+            throw EmoMusikError(
+                .invalidValue, "the largest \(name) change per bar must be a positive number, not \(value)")
+        }
+    }
+}
+
+/// A composed piece: the score and the plan of every bar it realises.
+public struct Composition: Sendable, Hashable {
+    public var score: Score
+    /// One plan per bar, in order; `bars[i].startTick == score.barStartTicks[i]`.
+    public var bars: [BarPlan]
+}
+
+/// Emotion → music at the MIDI level: turns an affect timeline into a four-voice score (melody
+/// channel 1, pad channel 2, bass channel 3, drums on GM channel 10) that follows the timeline
+/// bar by bar with musical transitions. Deterministic: same configuration and input, same score.
+public struct Composer: Sendable {
+    /// Bars per phrase: keys and instruments change only at phrase starts, and every phrase
+    /// ends with a cadence to the tonic.
+    public static let phraseLength = 4
+
+    /// MIDI channels (0-based) of the voices.
+    public static let melodyChannel: UInt8 = 0
+    public static let padChannel: UInt8 = 1
+    public static let bassChannel: UInt8 = 2
+    public static let drumChannel: UInt8 = Track.percussionChannel
+
+    public let configuration: ComposerConfiguration
+
+    /// The configuration should pass ``ComposerConfiguration/validate()``; composing with an
+    /// unsupported meter stops with a precondition failure.
+    public init(configuration: ComposerConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Composes whole bars covering the timeline's duration (rounded up to the bar; at least one
+    /// bar), following its targets, ending with a cadence on the tonic whose final chord rings
+    /// through the last bar.
+    public func compose(timeline: AffectTimeline) -> Composition {
+        compose(duration: timeline.duration, barCount: nil) { timeline.affect(at: $0) }
+    }
+
+    /// Composes `bars` bars (at least one) at a constant affect.
+    public func compose(affect: Affect, bars: Int) -> Composition {
+        compose(duration: 0, barCount: max(bars, 1)) { _ in affect }
+    }
+
+    private func compose(duration: Double, barCount: Int?, target: (Double) -> Affect) -> Composition {
+        precondition(Grid.supports(configuration.meter), "unsupported meter \(configuration.meter); call validate() first")
+        let grid = Grid(meter: configuration.meter)
+        let phraseLength = Self.phraseLength
+        let planner = TransitionPlanner(
+            mapping: configuration.mapping, meter: configuration.meter, limits: configuration.limits,
+            phraseLength: phraseLength)
+        let planned = planner.plan(duration: duration, barCount: barCount, target: target)
+        var bars = planned.bars
+        let tempoMap = planned.tempoMap
+        let chords = Harmony(seed: configuration.seed).chords(for: bars)
+        for index in bars.indices { bars[index].chords = chords[index] }
+
+        let seed = configuration.seed
+        let melody = MelodyGenerator(seed: seed, grid: grid, phraseLength: phraseLength).notes(for: bars)
+        let pad = PadGenerator(grid: grid).notes(for: bars)
+        let bass = BassGenerator(seed: seed, grid: grid).notes(for: bars)
+        let drums = DrumGenerator(seed: seed, grid: grid, phraseLength: phraseLength).notes(for: bars)
+        let endTick = bars.count * grid.barTicks
+
+        let score = Score(
+            ticksPerQuarter: grid.ticksPerQuarter,
+            tempoMap: tempoMap,
+            timeSignatures: [TimeSignatureChange(tick: 0, meter: configuration.meter)],
+            keyChanges: ScoreAnnotations.keyChanges(bars),
+            markers: ScoreAnnotations.markers(bars),
+            tracks: [
+                track("Melody", Self.melodyChannel, \.melody, melody, bars, volume: 100, pan: 64),
+                track("Pad", Self.padChannel, \.pad, pad, bars, volume: 80, pan: 44),
+                track("Bass", Self.bassChannel, \.bass, bass, bars, volume: 96, pan: 64),
+                track("Drums", Self.drumChannel, nil, drums, bars, volume: 88, pan: 84),
+            ],
+            endTick: endTick)
+        return Composition(score: score, bars: bars)
+    }
+
+    /// A voice with its program (and program changes where the ensemble changes at a phrase
+    /// start), initial volume, pan and a reverb send that is wetter for calm music.
+    private func track(
+        _ name: String, _ channel: UInt8, _ program: KeyPath<Ensemble, UInt8>?, _ notes: [Note], _ bars: [BarPlan],
+        volume: UInt8, pan: UInt8
+    ) -> Track {
+        let programs = bars.map { bar in program.map { bar.intent.ensemble[keyPath: $0] } ?? 0 }
+        var changes: [ProgramChange] = []
+        for (bar, (before, after)) in zip(bars.dropFirst(), zip(programs, programs.dropFirst())) where before != after {
+            changes.append(ProgramChange(tick: bar.startTick, program: after))
+        }
+        let arousal = bars.first?.affect.arousal ?? 0
+        let reverb = UInt8(min(max((55 - 25 * arousal).rounded(), 0), 127))
+        return Track(
+            name: name, channel: channel, program: programs.first ?? 0, programChanges: changes, notes: notes,
+            controls: [
+                ControlChange(tick: 0, controller: ControlChange.volume, value: volume),
+                ControlChange(tick: 0, controller: ControlChange.pan, value: pan),
+                ControlChange(tick: 0, controller: ControlChange.reverbSend, value: reverb),
+            ])
+    }
+}
+
+/// Key signatures and rehearsal markers derived from the bar plans.
+enum ScoreAnnotations {
+    /// A key change at bar 0 and at every bar whose key differs from the previous bar's.
+    static func keyChanges(_ bars: [BarPlan]) -> [KeyChange] {
+        var changes: [KeyChange] = []
+        for bar in bars where changes.last?.key != bar.intent.key {
+            changes.append(KeyChange(tick: bar.startTick, key: bar.intent.key))
+        }
+        return changes
+    }
+
+    /// The opening (key and tempo), every key change, every change of target, and the final cadence.
+    static func markers(_ bars: [BarPlan]) -> [Marker] {
+        var markers: [Marker] = []
+        for (index, bar) in bars.enumerated() {
+            let tempo = Int(bar.intent.tempo.rounded())
+            if index == 0 {
+                markers.append(Marker(tick: 0, text: "\(bar.intent.key), \(tempo) BPM"))
+                continue
+            }
+            let previous = bars[index - 1]
+            if previous.target != bar.target {
+                markers.append(Marker(tick: bar.startTick, text: "target \(bar.target)"))
+            }
+            if previous.intent.key != bar.intent.key {
+                markers.append(Marker(tick: bar.startTick, text: "key change to \(bar.intent.key)"))
+            }
+            if index == bars.count - 1 && bars.count > 1 {
+                markers.append(Marker(tick: bar.startTick, text: "final cadence"))
+            }
+        }
+        return markers
+    }
+}

@@ -1,0 +1,129 @@
+import EmoMusikCore
+
+/// A chord of the composed harmony: a root and the pitch classes above it.
+public struct Chord: Hashable, Sendable, CustomStringConvertible {
+    /// The harmonic role a chord plays in a phrase.
+    public enum Function: String, Hashable, Sendable {
+        case tonic, tonicSubstitute, subdominant, dominant
+    }
+
+    public var root: PitchClass
+    /// Root first, then third, fifth and any seventh.
+    public var tones: [PitchClass]
+    /// Roman-numeral symbol relative to the key, e.g. `I`, `iv`, `V7`, `vii°7`.
+    public var symbol: String
+    public var function: Function
+
+    public var description: String { symbol }
+
+    /// The triad (or seventh chord) built in thirds on scale degree `degree` (0 = tonic) of `key`.
+    static func diatonic(degree: Int, in key: Key, seventh: Bool, function: Function) -> Chord {
+        let scale = key.scale
+        let steps = seventh ? [0, 2, 4, 6] : [0, 2, 4]
+        let tones = steps.map { scale[(degree + $0) % 7] }
+        let third = (tones[1].rawValue - tones[0].rawValue + 12) % 12
+        let fifth = (tones[2].rawValue - tones[0].rawValue + 12) % 12
+        let numerals = ["i", "ii", "iii", "iv", "v", "vi", "vii"]
+        let offset = (tones[0].rawValue - key.tonic.rawValue + 12) % 12
+        let natural = [0, 2, 4, 5, 7, 9, 11][degree]
+        var symbol = offset < natural ? "b" : (offset > natural ? "#" : "")
+        symbol += third == 4 ? numerals[degree].uppercased() : numerals[degree]
+        if fifth == 6 { symbol += "°" }
+        if seventh { symbol += "7" }
+        return Chord(root: tones[0], tones: tones, symbol: symbol, function: function)
+    }
+
+    /// The major dominant (V, or V7) of `key`'s tonic, whatever the mode: the harmonic-minor
+    /// dominant in the minor modes, so every cadence leads home through a leading tone.
+    static func dominant(of key: Key, seventh: Bool) -> Chord {
+        let t = key.tonic.rawValue
+        var tones = [PitchClass(t + 7), PitchClass(t + 11), PitchClass(t + 2)]
+        if seventh { tones.append(PitchClass(t + 5)) }
+        return Chord(root: tones[0], tones: tones, symbol: seventh ? "V7" : "V", function: .dominant)
+    }
+
+    /// The diminished seventh on the leading tone, the darkest dominant colour.
+    static func leadingToneDiminished(of key: Key) -> Chord {
+        let t = key.tonic.rawValue
+        let tones = [PitchClass(t + 11), PitchClass(t + 2), PitchClass(t + 5), PitchClass(t + 8)]
+        return Chord(root: tones[0], tones: tones, symbol: "vii°7", function: .dominant)
+    }
+}
+
+/// Functional harmony in a key and mode, phrase by phrase.
+///
+/// Every phrase (``Composer/phraseLength`` bars) opens on the tonic and closes with an authentic
+/// cadence onto the tonic in its last bar, so the tonic is unmistakable even in modes that share
+/// their pitch set with another key (lydian, dorian, phrygian). Harmonic rhythm sets how many of
+/// the phrase's functions get their own chord: slow (< 0.75 chords per bar) T T D T; medium
+/// T (S or T′) D T; fast two chords per bar, T T′ | S S′ | S D | T. Tension adds sevenths and,
+/// above 0.4, sometimes replaces the dominant with the leading-tone diminished seventh.
+struct Harmony {
+    var seed: UInt64
+
+    /// The chords of each bar (one or two per bar).
+    func chords(for bars: [BarPlan]) -> [[Chord]] {
+        bars.indices.map { index in
+            let bar = bars[index]
+            var random = SeededRandom(seed: seed, stream: .harmony, index: index)
+            let functions = functions(forBarAt: index, in: bars, random: &random)
+            var chords = functions.map { chord(for: $0, in: bar.intent, random: &random) }
+            // A pivot: when the next bar starts a new key, end this bar on the new key's dominant.
+            if index + 1 < bars.count, bars[index + 1].intent.key != bar.intent.key {
+                let pivot = Chord.dominant(of: bars[index + 1].intent.key, seventh: bar.intent.tension > 0.5)
+                if chords.count == 1 { chords.append(pivot) } else { chords[chords.count - 1] = pivot }
+            }
+            return chords
+        }
+    }
+
+    private func functions(forBarAt index: Int, in bars: [BarPlan], random: inout SeededRandom) -> [Chord.Function] {
+        let last = bars.count - 1
+        if index == last { return [.tonic] }
+        if index == last - 1 { return bars[index].intent.harmonicRhythm >= 1.5 ? [.subdominant, .dominant] : [.dominant] }
+        let rhythm = bars[index].intent.harmonicRhythm
+        switch (bars[index].phrasePosition, rhythm) {
+        case (0, ..<1.5): return [.tonic]
+        case (0, _): return [.tonic, random.chance(0.6) ? .tonicSubstitute : .tonic]
+        case (1, ..<0.75): return [.tonic]
+        case (1, ..<1.5): return [random.chance(0.55) ? .subdominant : .tonicSubstitute]
+        case (1, _): return [.subdominant, random.chance(0.5) ? .tonicSubstitute : .subdominant]
+        case (2, ..<1.5): return [.dominant]
+        case (2, _): return [.subdominant, .dominant]
+        default: return [.tonic]
+        }
+    }
+
+    private func chord(for function: Chord.Function, in intent: MusicalIntent, random: inout SeededRandom) -> Chord {
+        let key = intent.key
+        let seventh = random.chance(intent.tension * (function == .dominant ? 0.8 : 0.4))
+        switch function {
+        case .tonic:
+            // The tonic stays a plain triad (a tonic seventh would blur the key).
+            return .diatonic(degree: 0, in: key, seventh: false, function: .tonic)
+        case .tonicSubstitute:
+            let degree = random.weighted([(5, 0.7), (2, 0.3)]) ?? 5
+            return .diatonic(degree: degree, in: key, seventh: seventh, function: .tonicSubstitute)
+        case .subdominant:
+            return .diatonic(degree: subdominantDegree(in: key.mode, random: &random), in: key, seventh: seventh, function: .subdominant)
+        case .dominant:
+            if intent.tension > 0.4 && random.chance((intent.tension - 0.4) * 0.6) {
+                return .leadingToneDiminished(of: key)
+            }
+            return .dominant(of: key, seventh: seventh)
+        }
+    }
+
+    /// The mode's characteristic pre-dominant: lydian's major II, dorian's major IV, phrygian's
+    /// bII, mixolydian's bVII; ii or IV (iv) otherwise.
+    private func subdominantDegree(in mode: Mode, random: inout SeededRandom) -> Int {
+        switch mode {
+        case .lydian: 1
+        case .ionian: random.chance(0.65) ? 3 : 1
+        case .mixolydian: random.chance(0.5) ? 3 : 6
+        case .dorian: 3
+        case .aeolian: 3
+        case .phrygian: random.chance(0.5) ? 1 : 3
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import EmoMusikCore
+
+/// How fast the music may follow a change of target, per bar. A preset's safety envelope can
+/// tighten these; the composer never exceeds them.
+public struct TransitionLimits: Sendable, Hashable {
+    /// Default largest tempo change from one bar start to the next, in BPM.
+    public static let maxTempoStepPerBar = 8.0
+    /// Default largest change of the mean melody velocity from one bar to the next.
+    public static let maxVelocityStepPerBar = 6.0
+    /// Default largest move of the realised affect per bar (Euclidean, circumplex units); the
+    /// other cues (density, register, articulation, ...) follow the realised affect.
+    public static let maxAffectStepPerBar = 0.25
+
+    /// Largest tempo change per bar (BPM); the ramp spreads it over the bar's beats.
+    public var tempoPerBar: Double
+    /// Largest velocity change per bar.
+    public var velocityPerBar: Double
+    /// Largest affect move per bar.
+    public var affectPerBar: Double
+
+    public init(
+        tempoPerBar: Double = TransitionLimits.maxTempoStepPerBar,
+        velocityPerBar: Double = TransitionLimits.maxVelocityStepPerBar,
+        affectPerBar: Double = TransitionLimits.maxAffectStepPerBar
+    ) {
+        self.tempoPerBar = tempoPerBar
+        self.velocityPerBar = velocityPerBar
+        self.affectPerBar = affectPerBar
+    }
+
+    public static let standard = TransitionLimits()
+}
+
+/// The plan of one bar: where it is, what it aims at and what it realises.
+public struct BarPlan: Sendable, Hashable {
+    /// 0-based bar number.
+    public var index: Int
+    public var startTick: Int
+    /// Seconds from the start of the piece to the bar line (from the score's tempo map).
+    public var startSeconds: Double
+    /// The affect the timeline asks for at the bar line.
+    public var target: Affect
+    /// The affect the bar realises, moving toward ``target`` by a bounded step per bar.
+    public var affect: Affect
+    /// What the bar realises: tempo at the bar line, key, velocity and the other cues.
+    public var intent: MusicalIntent
+    /// Bar number within its phrase (0 = phrase start).
+    public var phrasePosition: Int
+    /// The chords of the bar in order: one fills the bar, two split it at its middle beat.
+    public var chords: [Chord]
+    /// The tempo (BPM) reached at the next bar line; the bar ramps toward it one beat at a time.
+    public var endTempo: Double
+
+    /// True on the first bar of a phrase.
+    public var isPhraseStart: Bool { phrasePosition == 0 }
+}
+
+/// Turns targets over time into bar plans that move musically: tempo ramps beat by beat with a
+/// bounded step per bar, velocity moves a bounded step per bar, other cues follow an affect that
+/// glides a bounded distance per bar, and key and ensemble change only at phrase starts.
+struct TransitionPlanner {
+    var mapping: AffectMapping
+    var meter: Meter
+    var limits: TransitionLimits
+    var phraseLength: Int
+
+    /// Plans bars until the piece covers `duration` seconds (or exactly `barCount` bars when given).
+    /// Chords are left empty for ``Harmony`` to fill.
+    func plan(duration: Double, barCount: Int?, target: (Double) -> Affect) -> (bars: [BarPlan], tempoMap: TempoMap) {
+        let grid = Grid(meter: meter)
+        var bars: [BarPlan] = []
+        var changes: [TempoChange] = []
+        var seconds = 0.0
+        var tick = 0
+        var previous: BarPlan?
+        while barCount.map({ bars.count < $0 }) ?? (bars.isEmpty || seconds < duration - 1e-6) {
+            let goal = target(seconds)
+            let bar = nextBar(index: bars.count, tick: tick, seconds: seconds, goal: goal, previous: previous)
+            // One tempo change per beat, ramping linearly from the bar's tempo to the next bar's.
+            for beat in 0..<grid.beatsPerBar {
+                let bpm = bar.intent.tempo + (bar.endTempo - bar.intent.tempo) * Double(beat) / Double(grid.beatsPerBar)
+                let change = TempoChange(tick: tick + beat * grid.ticksPerBeat, bpm: grid.quarterBPM(bpm))
+                if changes.last?.microsecondsPerQuarter != change.microsecondsPerQuarter { changes.append(change) }
+                seconds += Double(change.microsecondsPerQuarter) * Double(grid.ticksPerBeat) / Double(grid.ticksPerQuarter) / 1_000_000
+            }
+            bars.append(bar)
+            previous = bar
+            tick += grid.barTicks
+        }
+        let tempoMap = TempoMap(ticksPerQuarter: grid.ticksPerQuarter, changes: changes)
+        for index in bars.indices { bars[index].startSeconds = tempoMap.seconds(atTick: bars[index].startTick) }
+        return (bars, tempoMap)
+    }
+
+    private func nextBar(index: Int, tick: Int, seconds: Double, goal: Affect, previous: BarPlan?) -> BarPlan {
+        let phrasePosition = index % phraseLength
+        let desired = mapping.intent(for: goal)
+        var affect = goal
+        var intent = desired
+        if let previous {
+            affect = step(from: previous.affect, toward: goal, by: limits.affectPerBar)
+            intent = mapping.intent(for: affect)
+            intent.tempo = previous.endTempo
+            intent.velocity = previous.intent.velocity + bounded(desired.velocity - previous.intent.velocity, limits.velocityPerBar)
+            // Key and instruments hold until a phrase starts, then jump to the target's.
+            if phrasePosition == 0 {
+                intent.key = desired.key
+                intent.ensemble = desired.ensemble
+            } else {
+                intent.key = previous.intent.key
+                intent.ensemble = previous.intent.ensemble
+            }
+        }
+        intent.meter = meter
+        let endTempo = intent.tempo + bounded(desired.tempo - intent.tempo, limits.tempoPerBar)
+        return BarPlan(
+            index: index, startTick: tick, startSeconds: seconds, target: goal, affect: affect, intent: intent,
+            phrasePosition: phrasePosition, chords: [], endTempo: endTempo)
+    }
+
+    private func bounded(_ delta: Double, _ limit: Double) -> Double {
+        min(max(delta, -limit), limit)
+    }
+
+    private func step(from a: Affect, toward b: Affect, by limit: Double) -> Affect {
+        let distance = a.distance(to: b)
+        guard distance > limit, distance > 0 else { return b }
+        return a.interpolated(to: b, by: limit / distance)
+    }
+}
