@@ -17,6 +17,7 @@ final class FluidSynthEngine {
     /// Throws `.soundfont` naming the file if it is not a SoundFont or fails to load.
     init(soundfontPath: String, settings: RenderSettings) throws {
         Self.silenceLog()
+        try SoundfontFile.checkStructure(soundfontPath)
         guard let settingsHandle = new_fluid_settings() else {
             throw EmoMusikError(.synth, "FluidSynth could not allocate its settings", hint: "the machine may be out of memory")
         }
@@ -37,11 +38,6 @@ final class FluidSynthEngine {
         }
         self.synth = synth
         // From here on deinit frees both handles if loading throws.
-        guard fluid_is_soundfont(soundfontPath) != 0 else {
-            throw EmoMusikError(
-                .soundfont, "'\(soundfontPath)' is not a SoundFont (no RIFF 'sfbk' header)",
-                hint: "give a .sf2 or .sf3 file with --soundfont, or " + SoundfontLocator.installHint)
-        }
         guard fluid_synth_sfload(synth, soundfontPath, 1) != FLUID_FAILED else {
             throw EmoMusikError(
                 .soundfont, "SoundFont '\(soundfontPath)' could not be loaded (corrupt, truncated or unreadable)",

@@ -12,10 +12,10 @@ import Testing
         #expect(EventSchedule.quantise(31) == 0)
         #expect(EventSchedule.quantise(32) == 64)
         #expect(EventSchedule.quantise(95) == 64)
-        // Tick 980 (end) = 1.0208 s = 45018.75 → 45019 → 45056.
-        #expect(schedule.events.last { $0.kind == .noteOff }!.sampleTime == 45056)
-        #expect(schedule.endSample == 45056)
-        #expect(schedule.frameCount(tailSeconds: 2) == (45056 + 88200 + 63) / 64 * 64)
+        // Tick 980 (end) = 1.0208 s = 45018.75 → 45019 → 44992.
+        #expect(schedule.events.last { $0.kind == .noteOff }!.sampleTime == 44992)
+        #expect(schedule.endSample == 44992)
+        #expect(schedule.frameCount(tailSeconds: 2) == (44992 + 88200 + 63) / 64 * 64)
     }
 
     @Test func tempoChangesMoveLaterEvents() {

@@ -87,6 +87,20 @@ import Testing
         try real.prefix(65536).write(to: URL(fileURLWithPath: path))
         let error = emoError { _ = try OfflineRenderer(soundfontPath: path) }
         #expect(error?.code == .soundfont)
+        #expect(error?.message.hasPrefix("'\(path)' is not a usable SoundFont: the file is truncated (65536 bytes") == true)
+    }
+
+    @Test func wellFormedButEmptySoundfontFailsInFluidSynthWithOurError() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/empty.sf2"
+        // RIFF sfbk with empty INFO, sdta and pdta lists: passes our layout check, FluidSynth refuses it.
+        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+        let lists = ["INFO", "sdta", "pdta"].flatMap { Array("LIST".utf8) + le32(4) + Array($0.utf8) }
+        let bytes = Array("RIFF".utf8) + le32(4 + lists.count) + Array("sfbk".utf8) + lists
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let error = emoError { _ = try OfflineRenderer(soundfontPath: path) }
+        #expect(error?.code == .soundfont)
         #expect(error?.message == "SoundFont '\(path)' could not be loaded (corrupt, truncated or unreadable)")
     }
 }
