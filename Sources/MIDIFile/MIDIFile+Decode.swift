@@ -20,7 +20,8 @@ extension StandardMIDIFile {
     ///   the end of its chunk ends there. A note-off at its note-on's tick gives a 1-tick note.
     ///   Notes are sorted by onset, then pitch.
     /// - The first program change, if at tick 0, is the track's ``Track/program`` (0 otherwise); later
-    ///   ones are ``Track/programChanges``. Controllers are kept in file order. Pitch bend, aftertouch,
+    ///   ones are ``Track/programChanges``. Names, markers and texts are read as UTF-8, or as Latin-1
+///   if they are not valid UTF-8. Controllers are kept in file order. Pitch bend, aftertouch,
     ///   system exclusive and other meta events are skipped.
     /// - ``Score/endTick`` is the latest end-of-track tick.
     ///
@@ -222,12 +223,12 @@ private struct Parser {
                     }
                     keySignatures.append(KeySignature(tick: tick, accidentals: accidentals, minor: data[1] == 1, chunk: chunk))
                 case 0x06:
-                    markers.append(Marker(tick: tick, text: String(decoding: data, as: UTF8.self)))
+                    markers.append(Marker(tick: tick, text: text(data)))
                 case 0x03 where name == nil:
-                    name = String(decoding: data, as: UTF8.self)
+                    name = text(data)
                 case 0x01:
-                    let text = String(decoding: data, as: UTF8.self)
-                    if text.hasPrefix(StandardMIDIFile.keyTextPrefix) { keyTexts.append((tick, chunk, text)) }
+                    let content = text(data)
+                    if content.hasPrefix(StandardMIDIFile.keyTextPrefix) { keyTexts.append((tick, chunk, content)) }
                 default:
                     break
                 }
@@ -310,6 +311,11 @@ private struct Parser {
                 channel: voice.channel, program: program, programChanges: programChanges, notes: notes,
                 controls: voice.controls))
         }
+    }
+
+    /// Meta-event text: UTF-8 when valid (what ``StandardMIDIFile/encode(_:)`` writes), else Latin-1.
+    func text(_ data: [UInt8]) -> String {
+        String(validating: data, as: UTF8.self) ?? String(String.UnicodeScalarView(data.map { Unicode.Scalar($0) }))
     }
 
     func stableSorted<T>(_ values: [T], by tick: KeyPath<T, Int>) -> [T] {

@@ -13,7 +13,9 @@ import Foundation
 ///   At one tick the order is: the initial program change, note-offs, program changes, controls,
 ///   note-ons, so a repeated note is released before it is struck again.
 /// - every track ends (FF 2F) at the score's ``Score/endTick`` (or its last event, if later).
-/// No running status is written.
+/// No running status is written. Names, markers and texts are written as UTF-8 (plain ASCII text
+/// is the same in every reader; mido reads non-ASCII correctly with `charset='utf-8'`, its default
+/// being Latin-1).
 ///
 /// Reading accepts type 0 and type 1 files; see ``decode(_:file:)`` for the rules.
 public enum StandardMIDIFile {

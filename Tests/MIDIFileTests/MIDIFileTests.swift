@@ -248,6 +248,15 @@ struct MIDIDecodeTests {
         #expect(drums.notes == [Note(tick: 480, duration: 96, pitch: 36, velocity: 120), Note(tick: 576, duration: 128, pitch: 42, velocity: 80)])
     }
 
+    @Test func namesAreUTF8OrElseLatin1() throws {
+        // "Br\u{FC}cke" in Latin-1 (one byte 0xFC, invalid UTF-8) and "♪" in UTF-8.
+        let track: [UInt8] = [0x00, 0xFF, 0x03, 0x06, 0x42, 0x72, 0xFC, 0x63, 0x6B, 0x65,
+                              0x00, 0xFF, 0x06, 0x03, 0xE2, 0x99, 0xAA, 0x00, 0xC0, 0x00, 0x00, 0xFF, 0x2F, 0x00]
+        let score = try StandardMIDIFile.decode(singleTrackFile(track))
+        #expect(score.tracks.first?.name == "Br\u{FC}cke")
+        #expect(score.markers == [Marker(tick: 0, text: "♪")])
+    }
+
     @Test func conductorOnlyTracksAreDropped() throws {
         var score = sampleScore()
         score.tracks.append(Track(name: "silent", channel: 4, program: 0))
