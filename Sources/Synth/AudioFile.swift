@@ -52,20 +52,26 @@ public enum AudioContainer: String, CaseIterable, Sendable, Hashable {
 /// [any] Stateless; each call opens, writes and closes its own file. Output is deterministic:
 /// the same samples give byte-identical files (no PEAK chunk with its timestamp is written).
 public enum AudioFileWriter {
-    /// Writes `audio` to `path`, the container chosen by the extension (`.wav` or `.flac`).
-    public static func write(_ audio: RenderedAudio, to path: String, format: AudioSampleFormat = .pcm16) throws {
-        try write(samples: audio.samples, sampleRate: audio.sampleRate, channels: audio.channels, to: path, format: format)
+    /// Writes `audio` to `path`; see ``write(samples:sampleRate:channels:to:container:sampleFormat:)``.
+    public static func write(
+        _ audio: RenderedAudio, to path: String, container: AudioContainer? = nil, sampleFormat: AudioSampleFormat = .pcm16
+    ) throws {
+        try write(
+            samples: audio.samples, sampleRate: audio.sampleRate, channels: audio.channels, to: path,
+            container: container, sampleFormat: sampleFormat)
     }
 
-    /// Writes interleaved `samples` to `path`. Float values beyond ±1 are clipped, never wrapped,
+    /// Writes interleaved `samples` to `path` as `container`, or if nil the container named by the
+    /// extension (`.wav` or `.flac`). Float values beyond ±1 are clipped, never wrapped,
     /// when stored as integers. Throws `.invalidValue` for an unknown extension or a format the
     /// container cannot hold, `.writeFailed` naming the path and libsndfile's reason otherwise.
     /// A partly written file is removed.
     public static func write(
-        samples: [Float], sampleRate: Int, channels: Int, to path: String, format: AudioSampleFormat = .pcm16
+        samples: [Float], sampleRate: Int, channels: Int, to path: String, container: AudioContainer? = nil,
+        sampleFormat format: AudioSampleFormat = .pcm16
     ) throws {
         precondition(channels > 0 && samples.count % channels == 0, "samples must hold whole frames")
-        guard let container = AudioContainer(path: path) else {
+        guard let container = container ?? AudioContainer(path: path) else {
             throw EmoMusikError(
                 .invalidValue, "cannot tell the audio format of '\(path)' from its extension",
                 hint: "name the file .wav or .flac")
@@ -108,6 +114,24 @@ public enum AudioFileWriter {
     }
 }
 
+/// Audio read from a file: interleaved samples and their format.
+public struct AudioFileContents: Sendable, Equatable {
+    public var sampleRate: Int
+    public var channels: Int
+    /// Interleaved, `frames × channels` values; integer formats scaled to -1...1.
+    public var samples: [Float]
+    public var frames: Int { samples.count / channels }
+    /// Seconds of audio.
+    public var duration: Double { Double(frames) / Double(sampleRate) }
+
+    public init(sampleRate: Int, channels: Int, samples: [Float]) {
+        precondition(channels > 0 && samples.count % channels == 0, "samples must hold whole frames")
+        self.sampleRate = sampleRate
+        self.channels = channels
+        self.samples = samples
+    }
+}
+
 /// Reads audio files libsndfile understands (WAV, FLAC, ...) as interleaved floats.
 ///
 /// [any] Stateless.
@@ -115,7 +139,7 @@ public enum AudioFileReader {
     /// Returns the sample rate, channel count and interleaved samples (integers scaled to -1...1).
     /// Throws `.fileNotFound` if the file is missing and `.malformedFile` (with libsndfile's reason)
     /// if it is not readable audio.
-    public static func read(_ path: String) throws -> (sampleRate: Int, channels: Int, samples: [Float]) {
+    public static func read(path: String) throws -> AudioFileContents {
         guard FileManager.default.fileExists(atPath: path) else {
             throw EmoMusikError(.fileNotFound, "audio file '\(path)' does not exist", hint: "check the path")
         }
@@ -137,6 +161,6 @@ public enum AudioFileReader {
                 .malformedFile, "'\(path)' ended after \(read) of \(frames) frames: \(String(cString: sf_strerror(file)))",
                 hint: "the file may be truncated")
         }
-        return (Int(info.samplerate), channels, samples)
+        return AudioFileContents(sampleRate: Int(info.samplerate), channels: channels, samples: samples)
     }
 }

@@ -24,10 +24,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/round-trip.\(container)"
         let samples = Self.sine(frames: 4801, sampleRate: sampleRate)
-        try AudioFileWriter.write(samples: samples, sampleRate: sampleRate, channels: 2, to: path, format: format)
-        let back = try AudioFileReader.read(path)
+        try AudioFileWriter.write(samples: samples, sampleRate: sampleRate, channels: 2, to: path, sampleFormat: format)
+        let back = try AudioFileReader.read(path: path)
         #expect(back.sampleRate == sampleRate)
         #expect(back.channels == 2)
+        #expect(back.frames == 4801)
         #expect(back.samples.count == 4801 * 2)
         let error = zip(samples, back.samples).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
         #expect(error <= tolerance, "largest difference \(error)")
@@ -38,11 +39,21 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for format in [AudioSampleFormat.pcm16, .pcm24] {
             let path = "\(directory)/clip-\(format).wav"
-            try AudioFileWriter.write(samples: [1.5, -1.5, 1.0, -1.0], sampleRate: 44100, channels: 2, to: path, format: format)
-            let back = try AudioFileReader.read(path).samples
+            try AudioFileWriter.write(samples: [1.5, -1.5, 1.0, -1.0], sampleRate: 44100, channels: 2, to: path, sampleFormat: format)
+            let back = try AudioFileReader.read(path: path).samples
             #expect(back[0] > 0.999 && back[1] < -0.999, "\(format): \(back)")
             #expect(back[2] > 0.999 && back[3] < -0.999, "\(format): \(back)")
         }
+    }
+
+    @Test func anExplicitContainerOverridesTheExtension() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/clip.audio"
+        try AudioFileWriter.write(samples: [0.5, -0.5], sampleRate: 48000, channels: 1, to: path, container: .flac, sampleFormat: .pcm24)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(String(decoding: bytes.prefix(4), as: UTF8.self) == "fLaC")
+        #expect(try AudioFileReader.read(path: path).frames == 2)
     }
 
     @Test func unwritablePathNamesThePath() {
@@ -59,7 +70,7 @@ import Testing
         #expect(mp3?.code == .invalidValue)
         #expect(mp3?.hint == "name the file .wav or .flac")
         let flac = emoError {
-            try AudioFileWriter.write(samples: [0, 0], sampleRate: 44100, channels: 2, to: "/tmp/x.flac", format: .float32)
+            try AudioFileWriter.write(samples: [0, 0], sampleRate: 44100, channels: 2, to: "/tmp/x.flac", sampleFormat: .float32)
         }
         #expect(flac?.code == .invalidValue)
         #expect(AudioSampleFormat(bitDepth: "24") == .pcm24)
@@ -68,12 +79,12 @@ import Testing
     }
 
     @Test func readerReportsMissingAndNonAudioFiles() throws {
-        #expect(emoError { _ = try AudioFileReader.read("/nonexistent-dir/y.wav") }?.code == .fileNotFound)
+        #expect(emoError { _ = try AudioFileReader.read(path: "/nonexistent-dir/y.wav") }?.code == .fileNotFound)
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = "\(directory)/text.wav"
         try Data("not audio at all".utf8).write(to: URL(fileURLWithPath: path))
-        let error = emoError { _ = try AudioFileReader.read(path) }
+        let error = emoError { _ = try AudioFileReader.read(path: path) }
         #expect(error?.code == .malformedFile)
         #expect(error?.message.contains(path) == true)
     }

@@ -43,8 +43,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for (name, format) in [("a.wav", AudioSampleFormat.pcm16), ("a24.wav", .pcm24), ("af.wav", .float32), ("a.flac", .pcm16)] {
             let one = "\(directory)/1-\(name)", two = "\(directory)/2-\(name)"
-            try AudioFileWriter.write(first, to: one, format: format)
-            try AudioFileWriter.write(second, to: two, format: format)
+            try AudioFileWriter.write(first, to: one, sampleFormat: format)
+            try AudioFileWriter.write(second, to: two, sampleFormat: format)
             let bytesOne = try Data(contentsOf: URL(fileURLWithPath: one))
             let bytesTwo = try Data(contentsOf: URL(fileURLWithPath: two))
             #expect(bytesOne.count > 1000)
