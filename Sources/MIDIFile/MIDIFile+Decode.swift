@@ -125,7 +125,8 @@ private struct Parser {
                 hint: "the file is truncated")
         }
 
-        let map = TempoMap(ticksPerQuarter: division, changes: tempos.sorted { $0.tick < $1.tick })
+        // Of two tempo events at one tick, the later in the file wins.
+        let map = TempoMap(ticksPerQuarter: division, changes: stableSorted(tempos, by: \.tick))
         var timeSignatures = stableSorted(meters, by: \.tick)
         if timeSignatures.first?.tick != 0 { timeSignatures.insert(TimeSignatureChange(tick: 0, meter: .commonTime), at: 0) }
         let keys = stableSorted(keySignatures, by: \.tick).map { signature in

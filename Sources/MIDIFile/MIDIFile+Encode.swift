@@ -3,7 +3,8 @@ import EmoMusikCore
 extension StandardMIDIFile {
     /// The bytes of a type 1 Standard MIDI File for `score` (layout in ``StandardMIDIFile``).
     ///
-    /// Every tick must be zero or more (a programmer error otherwise). A time signature's beat
+    /// Every tick must be zero or more, programs, controllers and their values 0...127, and a time
+    /// signature's beats per bar 1...255 (programmer errors otherwise). A time signature's beat
     /// unit is written as the nearest power of two (MIDI cannot express others).
     public static func encode(_ score: Score) -> [UInt8] {
         var tracks = [conductorTrack(score)]
@@ -35,6 +36,7 @@ extension StandardMIDIFile {
         var events = [TimedEvent(tick: 0, rank: 0, bytes: meta(0x03, Array(conductorTrackName.utf8)))]
         for signature in score.timeSignatures {
             let meter = signature.meter
+            precondition((1...255).contains(meter.beatsPerBar) && meter.beatUnit >= 1, "time signature \(meter) cannot be written to MIDI")
             let power = beatUnitPower(meter.beatUnit)
             let compound = meter.beatsPerBar % 3 == 0 && meter.beatsPerBar > 3 && (1 << power) >= 8
             let clocksPerClick = max(1, (compound ? 3 : 1) * (96 >> power))  // MIDI clocks per metronome click
@@ -63,19 +65,23 @@ extension StandardMIDIFile {
 
     private static func voiceTrack(_ track: Track, endTick: Int) -> [TimedEvent] {
         let channel = track.channel
+        let programs = [track.program] + track.programChanges.map(\.program)
+        precondition(programs.allSatisfy { $0 < 128 }, "track '\(track.name)': MIDI programs are 0...127")
+        precondition(track.controls.allSatisfy { $0.controller < 128 && $0.value < 128 },
+                     "track '\(track.name)': MIDI controllers and their values are 0...127")
         var events = [
             TimedEvent(tick: 0, rank: 0, bytes: meta(0x03, Array(track.name.utf8))),
-            TimedEvent(tick: 0, rank: 1, bytes: [0xC0 | channel, track.program & 0x7F]),
+            TimedEvent(tick: 0, rank: 1, bytes: [0xC0 | channel, track.program]),
         ]
         for note in track.notes {
             events.append(TimedEvent(tick: note.endTick, rank: 2, bytes: [0x80 | channel, note.pitch, 0x40]))
             events.append(TimedEvent(tick: note.tick, rank: 5, bytes: [0x90 | channel, note.pitch, note.velocity]))
         }
         for change in track.programChanges {
-            events.append(TimedEvent(tick: change.tick, rank: 3, bytes: [0xC0 | channel, change.program & 0x7F]))
+            events.append(TimedEvent(tick: change.tick, rank: 3, bytes: [0xC0 | channel, change.program]))
         }
         for control in track.controls {
-            events.append(TimedEvent(tick: control.tick, rank: 4, bytes: [0xB0 | channel, control.controller & 0x7F, control.value & 0x7F]))
+            events.append(TimedEvent(tick: control.tick, rank: 4, bytes: [0xB0 | channel, control.controller, control.value]))
         }
         return finish(events, endTick: endTick)
     }

@@ -257,6 +257,15 @@ struct MIDIDecodeTests {
         #expect(score.markers == [Marker(tick: 0, text: "♪")])
     }
 
+    @Test func laterTempoAtOneTickWins() throws {
+        let track: [UInt8] = [0x00, 0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20, 0x00, 0xFF, 0x51, 0x03, 0x06, 0x1A, 0x80,
+                              0x60, 0xFF, 0x51, 0x03, 0x0F, 0x42, 0x40, 0x00, 0xFF, 0x2F, 0x00]
+        let score = try StandardMIDIFile.decode(singleTrackFile(track, ticksPerQuarter: 96))
+        #expect(score.tempoMap.changes == [TempoChange(tick: 0, microsecondsPerQuarter: 400_000),
+                                           TempoChange(tick: 96, microsecondsPerQuarter: 1_000_000)])
+        #expect(score.tempoMap.ticksPerQuarter == 96)
+    }
+
     @Test func conductorOnlyTracksAreDropped() throws {
         var score = sampleScore()
         score.tracks.append(Track(name: "silent", channel: 4, program: 0))
