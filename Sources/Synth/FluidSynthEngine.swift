@@ -38,7 +38,8 @@ final class FluidSynthEngine {
         }
         self.synth = synth
         // From here on deinit frees both handles if loading throws.
-        guard fluid_synth_sfload(synth, soundfontPath, 1) != FLUID_FAILED else {
+        let loaded = Self.withGlibMessagesSilenced { fluid_synth_sfload(synth, soundfontPath, 1) }
+        guard loaded != FLUID_FAILED else {
             throw EmoMusikError(
                 .soundfont, "SoundFont '\(soundfontPath)' could not be loaded (corrupt, truncated or unreadable)",
                 hint: "check the file, or use another with --soundfont; " + SoundfontLocator.installHint)
@@ -67,6 +68,31 @@ final class FluidSynthEngine {
     @inline(__always)
     func write(into buffer: UnsafeMutablePointer<Float>, frames: Int) -> Bool {
         fluid_synth_write_float(synth, Int32(frames), buffer, 0, 2, buffer, 1, 2) == FLUID_OK
+    }
+
+    /// Runs `body` with glib's messages for the default (unnamed) log domain discarded.
+    ///
+    /// When FluidSynth's SoundFont loader refuses a file, Debian's build hands it to libinstpatch's
+    /// DLS loader, which reports through glib (`** CRITICAL **` lines on stderr) rather than
+    /// FluidSynth's log. glib is already loaded as FluidSynth's dependency; its handler functions are
+    /// looked up at run time (no glib module is imported), and the handler is removed afterwards.
+    /// If glib is not present the body just runs.
+    static func withGlibMessagesSilenced<T>(_ body: () -> T) -> T {
+        typealias LogFunction = @convention(c) (UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void
+        typealias SetHandler = @convention(c) (UnsafePointer<CChar>?, Int32, LogFunction?, UnsafeMutableRawPointer?) -> UInt32
+        typealias RemoveHandler = @convention(c) (UnsafePointer<CChar>?, UInt32) -> Void
+        // RTLD_DEFAULT is the null handle on glibc: search every loaded library.
+        guard let setSymbol = dlsym(nil, "g_log_set_handler"), let removeSymbol = dlsym(nil, "g_log_remove_handler") else {
+            return body()
+        }
+        let setHandler = unsafeBitCast(setSymbol, to: SetHandler.self)
+        let removeHandler = unsafeBitCast(removeSymbol, to: RemoveHandler.self)
+        // G_LOG_LEVEL_CRITICAL | WARNING | MESSAGE | INFO | DEBUG (errors stay fatal in glib anyway).
+        let levels: Int32 = 0xF8
+        let discard: LogFunction = { _, _, _, _ in }
+        let id = setHandler(nil, levels, discard, nil)
+        defer { removeHandler(nil, id) }
+        return body()
     }
 
     /// Turns off FluidSynth's own logging (it prints to stderr) so the CLI's output is ours alone.

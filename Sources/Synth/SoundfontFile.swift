@@ -6,12 +6,13 @@ import Foundation
 /// FluidSynth's own loader already refuses broken files, but on this machine a failed load falls
 /// through to libinstpatch's DLS loader, which prints glib "CRITICAL" lines to stderr. Checking
 /// the RIFF layout first turns the common cases (not a SoundFont, truncated download) into our
-/// own error without touching FluidSynth.
+/// own error without touching FluidSynth, down to the SoundFont's preset and sample tables.
 ///
 /// [control] Reads the file's chunk headers (a few hundred bytes).
 enum SoundfontFile {
     /// Throws `.soundfont` naming `path` if it is unreadable, not `RIFF…sfbk`, or if its chunks do
-    /// not fit the file (truncated) or the `INFO`, `sdta` and `pdta` lists are missing.
+    /// not fit the file (truncated), or the `INFO`, `sdta` and `pdta` lists or the preset,
+    /// instrument and sample tables are missing or not whole records.
     static func checkStructure(_ path: String) throws {
         func fail(_ problem: String) -> EmoMusikError {
             EmoMusikError(
@@ -38,18 +39,47 @@ enum SoundfontFile {
         guard riffEnd <= fileSize else {
             throw fail("the file is truncated (\(fileSize) bytes, its header promises \(riffEnd))")
         }
-        var lists: Set<String> = []
-        var offset: UInt64 = 12
-        while offset + 8 <= riffEnd {
-            guard let chunk = read(at: offset, count: 12) ?? read(at: offset, count: 8) else { break }
-            let size = uint32(chunk[4..<8])
-            guard offset + 8 + size <= riffEnd else {
-                throw fail("chunk '\(fourCC(chunk[0..<4]))' at byte \(offset) runs past the end of the file")
-            }
-            if fourCC(chunk[0..<4]) == "LIST", chunk.count == 12 { lists.insert(fourCC(chunk[8..<12])) }
-            offset += 8 + size + (size & 1)
+        let lists = try chunks(from: 12, to: riffEnd)
+        let listTypes = lists.filter { $0.id == "LIST" && $0.size >= 4 }
+        var named: [String: (offset: UInt64, size: UInt64)] = [:]
+        for list in listTypes {
+            guard let type = read(at: list.offset + 8, count: 4) else { continue }
+            named[fourCC(type[...])] = (list.offset + 12, list.size - 4)
         }
-        let missing = ["INFO", "sdta", "pdta"].filter { !lists.contains($0) }
+        let missing = ["INFO", "sdta", "pdta"].filter { named[$0] == nil }
         guard missing.isEmpty else { throw fail("the \(missing.joined(separator: ", ")) section is missing") }
+
+        let info = try chunks(from: named["INFO"]!.offset, to: named["INFO"]!.offset + named["INFO"]!.size)
+        guard info.contains(where: { $0.id == "ifil" }) else { throw fail("the version chunk 'ifil' is missing") }
+        // The preset, instrument and sample tables, with the size of one record of each (SoundFont 2.04 §7).
+        let records = [
+            "phdr": 38, "pbag": 4, "pmod": 10, "pgen": 4, "inst": 22, "ibag": 4, "imod": 10, "igen": 4, "shdr": 46,
+        ]
+        let pdta = try chunks(from: named["pdta"]!.offset, to: named["pdta"]!.offset + named["pdta"]!.size)
+        for (id, recordSize) in records.sorted(by: { $0.key < $1.key }) {
+            guard let chunk = pdta.first(where: { $0.id == id }) else {
+                throw fail("the '\(id)' table is missing")
+            }
+            guard chunk.size % UInt64(recordSize) == 0, chunk.size > 0 || id.hasSuffix("mod") else {
+                throw fail("the '\(id)' table has \(chunk.size) bytes, not a whole number of \(recordSize)-byte records")
+            }
+        }
+
+        /// The chunks laid end to end in `start..<end`; each must fit.
+        func chunks(from start: UInt64, to end: UInt64) throws -> [(id: String, offset: UInt64, size: UInt64)] {
+            var found: [(id: String, offset: UInt64, size: UInt64)] = []
+            var offset = start
+            while offset + 8 <= end {
+                guard let header = read(at: offset, count: 8) else { break }
+                let id = fourCC(header[0..<4])
+                let size = uint32(header[4..<8])
+                guard offset + 8 + size <= end else {
+                    throw fail("chunk '\(id)' at byte \(offset) runs past the end of its section (truncated or corrupt)")
+                }
+                found.append((id, offset, size))
+                offset += 8 + size + (size & 1)
+            }
+            return found
+        }
     }
 }

@@ -95,6 +95,23 @@ import Testing
         #expect(fractions.count <= 2 + Int(audio.duration * 20))
     }
 
+    @Test func settingsReachFluidSynth() throws {
+        let soundfont = try testSoundfont()
+        let score = singleNoteScore(tick: 0, duration: 240)
+        func render(_ settings: RenderSettings) throws -> RenderedAudio {
+            try OfflineRenderer(soundfontPath: soundfont, settings: settings).render(score)
+        }
+        let dry = try render(RenderSettings(reverb: false, chorus: false, gain: 0.2))
+        let louder = try render(RenderSettings(reverb: false, chorus: false, gain: 0.4))
+        let wet = try render(RenderSettings(reverb: true, reverbRoomSize: 1, reverbLevel: 1, chorus: false, gain: 0.2))
+        // FluidSynth's gain is linear: doubling it adds 6.02 dB.
+        #expect(abs(louder.peakDBFS - dry.peakDBFS - 20 * log10(2.0)) < 0.05)
+        // A large room keeps sounding after the dry note has died away (1.5 s in, 1.25 s after release).
+        let late = 66150 * 2..<(66150 + 4410) * 2
+        #expect(dBFS(peak(wet.samples[late])) > dBFS(peak(dry.samples[late])) + 10)
+        #expect(wet.samples != dry.samples)
+    }
+
     @Test func badSettingsAreRefusedWithTheAllowedValues() {
         let rate = emoError { _ = try OfflineRenderer(soundfontPath: "/unused.sf2", settings: RenderSettings(sampleRate: 22050)) }
         #expect(rate?.code == .invalidValue)

@@ -65,6 +65,11 @@ import Testing
         #expect(read == schedule.events)
     }
 
+    @Test func eventsAreFixedSizePlainData() {
+        #expect(_isPOD(ScheduledEvent.self))
+        #expect(MemoryLayout<ScheduledEvent>.size <= 16)
+    }
+
     @Test func flatteningIsDeterministic() {
         #expect(EventSchedule(score: loudDenseScore(), sampleRate: 44100) == EventSchedule(score: loudDenseScore(), sampleRate: 44100))
     }

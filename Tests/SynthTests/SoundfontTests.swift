@@ -90,15 +90,46 @@ import Testing
         #expect(error?.message.hasPrefix("'\(path)' is not a usable SoundFont: the file is truncated (65536 bytes") == true)
     }
 
-    @Test func wellFormedButEmptySoundfontFailsInFluidSynthWithOurError() throws {
+    /// A RIFF chunk: id, little-endian size, payload, pad byte if odd.
+    static func chunk(_ id: String, _ payload: [UInt8]) -> [UInt8] {
+        let size = (0..<4).map { UInt8(truncatingIfNeeded: payload.count >> (8 * $0)) }
+        return Array(id.utf8) + size + payload + (payload.count % 2 == 1 ? [0] : [])
+    }
+
+    /// A SoundFont with every required chunk; `phdr` holds `presetRecords` (38 bytes each).
+    static func skeletonSoundfont(presetRecords: [UInt8], dropping missing: String? = nil) -> [UInt8] {
+        let info = chunk("LIST", Array("INFO".utf8) + chunk("ifil", [2, 0, 1, 0]))
+        let sdta = chunk("LIST", Array("sdta".utf8) + chunk("smpl", []))
+        let tables: [(String, [UInt8])] = [
+            ("phdr", presetRecords), ("pbag", [UInt8](repeating: 0, count: 4)), ("pmod", [UInt8](repeating: 0, count: 10)),
+            ("pgen", [UInt8](repeating: 0, count: 4)), ("inst", [UInt8](repeating: 0, count: 22)),
+            ("ibag", [UInt8](repeating: 0, count: 4)), ("imod", [UInt8](repeating: 0, count: 10)),
+            ("igen", [UInt8](repeating: 0, count: 4)), ("shdr", [UInt8](repeating: 0, count: 46)),
+        ]
+        let pdta = chunk("LIST", Array("pdta".utf8) + tables.filter { $0.0 != missing }.flatMap { chunk($0.0, $0.1) })
+        return chunk("RIFF", Array("sfbk".utf8) + info + sdta + pdta)
+    }
+
+    @Test func aMissingTableIsNamed() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let path = "\(directory)/empty.sf2"
-        // RIFF sfbk with empty INFO, sdta and pdta lists: passes our layout check, FluidSynth refuses it.
-        func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
-        let lists = ["INFO", "sdta", "pdta"].flatMap { Array("LIST".utf8) + le32(4) + Array($0.utf8) }
-        let bytes = Array("RIFF".utf8) + le32(4 + lists.count) + Array("sfbk".utf8) + lists
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let path = "\(directory)/no-shdr.sf2"
+        try Data(Self.skeletonSoundfont(presetRecords: [UInt8](repeating: 0, count: 38), dropping: "shdr")).write(to: URL(fileURLWithPath: path))
+        let error = emoError { _ = try OfflineRenderer(soundfontPath: path) }
+        #expect(error?.code == .soundfont)
+        #expect(error?.message == "'\(path)' is not a usable SoundFont: the 'shdr' table is missing")
+    }
+
+    @Test func wellFormedButInconsistentSoundfontFailsInFluidSynthWithOurError() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = "\(directory)/inconsistent.sf2"
+        // Two preset headers whose bag indices point far past the single bag: the layout is fine,
+        // FluidSynth's loader refuses the contents.
+        var presets = [UInt8](repeating: 0, count: 76)
+        for record in 0..<2 { presets[record * 38 + 24] = 0xFF; presets[record * 38 + 25] = 0x7F }
+        presets[38 + 24] = 0xFE
+        try Data(Self.skeletonSoundfont(presetRecords: presets)).write(to: URL(fileURLWithPath: path))
         let error = emoError { _ = try OfflineRenderer(soundfontPath: path) }
         #expect(error?.code == .soundfont)
         #expect(error?.message == "SoundFont '\(path)' could not be loaded (corrupt, truncated or unreadable)")
