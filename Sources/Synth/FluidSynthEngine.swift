@@ -16,7 +16,7 @@ final class FluidSynthEngine {
     /// Creates a synth for `settings` and loads `soundfontPath`.
     /// Throws `.soundfont` naming the file if it is not a SoundFont or fails to load.
     init(soundfontPath: String, settings: RenderSettings) throws {
-        Self.silenceLog()
+        Self.logSilenced
         try SoundfontFile.checkStructure(soundfontPath)
         guard let settingsHandle = new_fluid_settings() else {
             throw EmoMusikError(.synth, "FluidSynth could not allocate its settings", hint: "the machine may be out of memory")
@@ -96,10 +96,10 @@ final class FluidSynthEngine {
     }
 
     /// Turns off FluidSynth's own logging (it prints to stderr) so the CLI's output is ours alone.
-    /// FluidSynth's log configuration is process-wide; setting it again is harmless.
-    static func silenceLog() {
+    /// FluidSynth's log configuration is process-wide; this runs once, thread-safely, on first use.
+    static let logSilenced: Void = {
         for level in 0..<Int32(LAST_LOG_LEVEL.rawValue) {
             _ = fluid_set_log_function(level, nil, nil)
         }
-    }
+    }()
 }

@@ -14,6 +14,7 @@ public struct RenderedAudio: Sendable, Equatable {
     /// Gain applied after rendering to keep the peak at or below the ceiling, in dB (0 or negative).
     public var appliedGainDB: Double
 
+    /// `frames` is derived from `samples.count / channels`.
     public init(sampleRate: Int, channels: Int, samples: [Float], peakDBFS: Double, appliedGainDB: Double) {
         precondition(channels > 0 && samples.count % channels == 0, "samples must hold whole frames")
         self.sampleRate = sampleRate
@@ -28,12 +29,12 @@ public struct RenderedAudio: Sendable, Equatable {
     public var duration: Double { Double(frames) / Double(sampleRate) }
 }
 
-/// Renders a ``Score`` to stereo audio with FluidSynth, faster than real time and bit-identically:
-/// events are applied from our own loop on FluidSynth's 64-frame block grid (see ``EventSchedule``).
+/// [control] Renders a ``Score`` to stereo audio with FluidSynth, faster than real time; use from
+/// one thread at a time (the class is not `Sendable`; give each worker its own renderer).
 ///
-/// [control] Use from one thread at a time (the class is not `Sendable`). Each render after the
-/// first uses a freshly created synth, so no state (voices, reverb and chorus lines, LFO phases)
-/// leaks from one render into the next.
+/// Events are applied from our own loop on FluidSynth's 64-frame block grid (see ``EventSchedule``),
+/// so renders are bit-identical: each render after the first uses a freshly created synth, and no
+/// state (voices, reverb and chorus lines, LFO phases) leaks from one render into the next.
 public final class OfflineRenderer {
     public let soundfontPath: String
     public let settings: RenderSettings

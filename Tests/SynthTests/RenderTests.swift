@@ -52,6 +52,18 @@ import Testing
         }
     }
 
+    @Test func renderersOnParallelTasksAgreeWithEachOther() async throws {
+        let soundfont = try testSoundfont()
+        let results = try await withThrowingTaskGroup(of: [Float].self) { group in
+            for _ in 0..<2 {
+                group.addTask { try OfflineRenderer(soundfontPath: soundfont).render(phraseScore()).samples }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 2)
+        #expect(results[0] == results[1])
+    }
+
     @Test func loudDenseScoreStaysUnderTheCeiling() throws {
         let settings = RenderSettings(gain: 3, tailSeconds: 0.5)
         let audio = try OfflineRenderer(soundfontPath: try testSoundfont(), settings: settings).render(loudDenseScore())
