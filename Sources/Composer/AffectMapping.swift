@@ -15,7 +15,7 @@ import EmoMusikCore
 /// | velocity | 78 + 30a + 4v | 40...112 |
 /// | articulation (gate) | 0.675 − 0.275a − 0.05v | 0.35...1 |
 /// | register (melody centre, MIDI) | 64 + 8v + 3a | |
-/// | register span (semitones) | 12 + 5a | 7...17 |
+/// | register span (semitones) | 13 + 5a | 8...18 |
 /// | harmonic rhythm (chords per bar) | 1.25 + 0.75a | 0.5...2 |
 /// | syncopation | 0.25 + 0.45a + 0.1v | 0...1 |
 /// | tension | 0.35 − 0.3v + 0.25a | 0...1 |
@@ -76,7 +76,7 @@ public struct AffectMapping: Sendable, Hashable {
             velocity: clamp(78 + 30 * a + 4 * v, Self.velocityRange),
             articulation: clamp(0.675 - 0.275 * a - 0.05 * v, 0.35...1),
             register: 64 + 8 * v + 3 * a,
-            registerSpan: clamp(12 + 5 * a, 7...17),
+            registerSpan: clamp(13 + 5 * a, 8...18),
             harmonicRhythm: clamp(1.25 + 0.75 * a, 0.5...2),
             syncopation: clamp(0.25 + 0.45 * a + 0.1 * v, 0...1),
             tension: clamp(0.35 - 0.3 * v + 0.25 * a, 0...1),

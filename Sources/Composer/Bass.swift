@@ -9,7 +9,7 @@ import EmoMusikCore
 /// | 0.2 ..< 0.6 | quarter notes: root, root/fifth/octave, ... |
 /// | ≥ 0.6 | driving eighths on root, octave and fifth, syncopated by dropping weak eighths |
 ///
-/// The final bar holds the tonic.
+/// In lydian the bass holds a tonic pedal under every chord. The final bar holds the tonic.
 struct BassGenerator {
     var seed: UInt64
     var grid: Grid
@@ -23,7 +23,9 @@ struct BassGenerator {
             let velocity = bar.intent.velocity * 0.9
             let isLast = bar.index == bars.count - 1
             for span in grid.chordSpans(of: bar) {
-                let root = Self.floor + (span.chord.root.rawValue - Self.floor % 12 + 12) % 12
+                // Lydian rests on a tonic pedal (II over I is its signature sound).
+                let bassClass = bar.intent.key.mode == .lydian ? bar.intent.key.tonic : span.chord.root
+                let root = Self.floor + (bassClass.rawValue - Self.floor % 12 + 12) % 12
                 let pattern = isLast ? [(0, span.end - span.start, 0)] : pattern(
                     length: span.end - span.start, arousal: bar.affect.arousal, syncopation: bar.intent.syncopation,
                     random: &random)

@@ -56,7 +56,8 @@ public struct Chord: Hashable, Sendable, CustomStringConvertible {
 /// cadence onto the tonic in its last bar, so the tonic is unmistakable even in modes that share
 /// their pitch set with another key (lydian, dorian, phrygian). Harmonic rhythm sets how many of
 /// the phrase's functions get their own chord: slow (< 0.75 chords per bar) T T D T; medium
-/// T (S or T′) D T; fast two chords per bar, T T′ | S S′ | S D | T. Tension adds sevenths and,
+/// T (S or T′) S–D T; fast two chords per bar, T T′ | S S′ | S D | T; lydian, dorian and
+/// phrygian vamp on the tonic in the second bar (T–S) at medium and fast harmonic rhythm. Tension adds sevenths and,
 /// above 0.4, sometimes replaces the dominant with the leading-tone diminished seventh.
 struct Harmony {
     var seed: UInt64
@@ -82,13 +83,17 @@ struct Harmony {
         if index == last { return [.tonic] }
         if index == last - 1 { return bars[index].intent.harmonicRhythm >= 1.5 ? [.subdominant, .dominant] : [.dominant] }
         let rhythm = bars[index].intent.harmonicRhythm
+        // Lydian, dorian and phrygian share their notes with a more familiar key: they vamp,
+        // returning to the tonic in the second bar before moving on.
+        let modal = [Mode.lydian, .dorian, .phrygian].contains(bars[index].intent.key.mode)
         switch (bars[index].phrasePosition, rhythm) {
+        case (1, 0.75...) where modal: return [.tonic, .subdominant]
         case (0, ..<1.5): return [.tonic]
         case (0, _): return [.tonic, random.chance(0.6) ? .tonicSubstitute : .tonic]
         case (1, ..<0.75): return [.tonic]
         case (1, ..<1.5): return [random.chance(0.55) ? .subdominant : .tonicSubstitute]
         case (1, _): return [.subdominant, random.chance(0.5) ? .tonicSubstitute : .subdominant]
-        case (2, ..<1.5): return [.dominant]
+        case (2, ..<0.75): return [.dominant]
         case (2, _): return [.subdominant, .dominant]
         default: return [.tonic]
         }
@@ -102,11 +107,22 @@ struct Harmony {
             // The tonic stays a plain triad (a tonic seventh would blur the key).
             return .diatonic(degree: 0, in: key, seventh: false, function: .tonic)
         case .tonicSubstitute:
-            let degree = random.weighted([(5, 0.7), (2, 0.3)]) ?? 5
-            return .diatonic(degree: degree, in: key, seventh: seventh, function: .tonicSubstitute)
+            return .diatonic(degree: tonicSubstituteDegree(in: key.mode, random: &random), in: key, seventh: seventh,
+                             function: .tonicSubstitute)
         case .subdominant:
             return .diatonic(degree: subdominantDegree(in: key.mode, random: &random), in: key, seventh: seventh, function: .subdominant)
         case .dominant:
+            // Lydian cadences II → I (its V is the tonic of the key a fifth above, which would
+            // pull the ear away from the lydian tonic).
+            if key.mode == .lydian && random.chance(0.75) {
+                return .diatonic(degree: 1, in: key, seventh: false, function: .dominant)
+            }
+            // Dorian keeps its modal dominants (minor v, bVII): a major V next to the major IV
+            // would sound like the parallel major.
+            if key.mode == .dorian && random.chance(0.8) {
+                let degree = random.chance(0.5) ? 4 : 6
+                return .diatonic(degree: degree, in: key, seventh: seventh, function: .dominant)
+            }
             if intent.tension > 0.4 && random.chance((intent.tension - 0.4) * 0.6) {
                 return .leadingToneDiminished(of: key)
             }
@@ -114,14 +130,26 @@ struct Harmony {
         }
     }
 
-    /// The mode's characteristic pre-dominant: lydian's major II, dorian's major IV, phrygian's
-    /// bII, mixolydian's bVII; ii or IV (iv) otherwise.
+    /// A chord sharing two tones with the tonic: vi (sometimes iii) in the major modes, bIII
+    /// (sometimes bVI) in the minor ones, but never lydian's iii (the relative minor of its V)
+    /// or dorian's diminished vi.
+    private func tonicSubstituteDegree(in mode: Mode, random: inout SeededRandom) -> Int {
+        switch mode {
+        case .lydian: 5
+        case .ionian, .mixolydian: random.chance(0.7) ? 5 : 2
+        case .dorian: 2
+        case .aeolian, .phrygian: random.chance(0.6) ? 5 : 2
+        }
+    }
+
+    /// The mode's characteristic pre-dominant: lydian's major II, dorian's major IV (or ii),
+    /// phrygian's bII, mixolydian's bVII; ii or IV (iv) otherwise.
     private func subdominantDegree(in mode: Mode, random: inout SeededRandom) -> Int {
         switch mode {
         case .lydian: 1
-        case .ionian: random.chance(0.65) ? 3 : 1
+        case .ionian: random.chance(0.8) ? 3 : 1
         case .mixolydian: random.chance(0.5) ? 3 : 6
-        case .dorian: 3
+        case .dorian: random.chance(0.6) ? 3 : 1
         case .aeolian: 3
         case .phrygian: random.chance(0.5) ? 1 : 3
         }

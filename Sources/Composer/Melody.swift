@@ -6,7 +6,8 @@ import Foundation
 /// - Density sets how many notes a bar gets (notes per beat × beats, with the rounding error
 ///   carried to the next bar so the mean is exact); onsets go to the metrically strongest
 ///   sixteenth positions, with syncopation (and a little chance) favouring off-beats.
-/// - On beats, the melody takes the chord tone nearest its contour; between beats it moves by
+/// - On beats, the melody takes the chord tone nearest its contour (favouring the root of a
+///   tonic chord); between beats it moves by
 ///   step through the scale (passing tones, adjusted to the chord's chromatic tones).
 /// - Each phrase's last bar thins out and comes to rest: on the tonic at the end of an 8-bar
 ///   period or the piece, on the third or fifth halfway through.
@@ -82,12 +83,19 @@ struct MelodyGenerator {
         }
     }
 
-    /// The melody's lowest and highest pitch for an intent.
+    /// The melody's lowest and highest pitch for an intent, widened to the nearest tonic when
+    /// the span holds none (so phrases can always come home).
     private func range(of intent: MusicalIntent) -> (Int, Int) {
         let half = max(intent.registerSpan, 7) / 2
-        let low = Int((intent.register - half).rounded())
-        let high = Int((intent.register + half).rounded())
-        return (min(max(low, 36), 96), min(max(high, 43), 103))
+        var low = min(max(Int((intent.register - half).rounded()), 36), 96)
+        var high = min(max(Int((intent.register + half).rounded()), 43), 103)
+        let tonic = intent.key.tonic.rawValue
+        if !(low...high).contains(where: { $0 % 12 == tonic }) {
+            let below = low - (low - tonic + 120) % 12
+            let above = high + (tonic - high + 120) % 12
+            if low - below <= above - high { low = below } else { high = above }
+        }
+        return (low, high)
     }
 
     /// The `count` strongest sixteenth positions of the bar, in time order; a cadence bar uses
@@ -118,9 +126,12 @@ struct MelodyGenerator {
                            random: inout SeededRandom) -> Int {
         let classes = Set(chord.tones.map(\.rawValue))
         let candidates = (low...high).filter { classes.contains($0 % 12) }
+        // The root of a tonic chord is preferred: the melody keeps naming home.
+        let homeRoot = chord.function == .tonic ? chord.root.rawValue : -1
         let scored = candidates.map { pitch -> (Int, Double) in
             let leap = previous.map { Double(abs(pitch - $0)) } ?? 0
-            return (pitch, abs(Double(pitch) - target) + 0.5 * leap + random.uniform(0...2))
+            let home = pitch % 12 == homeRoot ? -1.5 : 0
+            return (pitch, abs(Double(pitch) - target) + 0.5 * leap + home + random.uniform(0...2))
         }
         return scored.min { $0.1 < $1.1 }?.0 ?? Int(target.rounded())
     }
