@@ -124,6 +124,18 @@ import Testing
         #expect(wet.samples != dry.samples)
     }
 
+    @Test func anEmptyScoreRendersItsTailAsSilence() throws {
+        let renderer = try OfflineRenderer(soundfontPath: try testSoundfont(), settings: RenderSettings(tailSeconds: 0.5))
+        let audio = try renderer.render(Score(tempoMap: TempoMap(bpm: 90)))
+        #expect(audio.frames == 22080)  // 22050 rounded up to whole 64-frame blocks
+        // FluidSynth's reverb adds a tiny anti-denormal offset (about -150 dBFS); never boosted.
+        #expect(audio.peakDBFS < -120)
+        #expect(audio.appliedGainDB == 0)
+        let nothing = try OfflineRenderer(soundfontPath: try testSoundfont(), settings: RenderSettings(tailSeconds: 0))
+            .render(Score(tempoMap: TempoMap(bpm: 90)))
+        #expect(nothing.frames == 0)
+    }
+
     @Test func badSettingsAreRefusedWithTheAllowedValues() {
         let rate = emoError { _ = try OfflineRenderer(soundfontPath: "/unused.sf2", settings: RenderSettings(sampleRate: 22050)) }
         #expect(rate?.code == .invalidValue)
