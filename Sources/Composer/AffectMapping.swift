@@ -21,9 +21,10 @@ import EmoMusikCore
 /// | tension | 0.35 − 0.3v + 0.25a | 0...1 |
 /// | percussion | (a + 0.3) / 1.3 | 0...1 (0 for a ≤ −0.3) |
 ///
-/// The ensemble (General MIDI programs) brightens with arousal: flute over a warm pad and
-/// fingered bass when calm, piano over strings in the middle, trumpet (pleasant) or violin
-/// (unpleasant) over strings and electric bass when aroused; drums whenever percussion > 0.
+/// The ensemble (General MIDI programs, 0-based) brightens with arousal: flute 73 (clarinet 71
+/// when unpleasant) over warm pad 89 and fingered bass 33 when calm (a < −0.3), piano 0 over
+/// strings 48 and acoustic bass 32 in the middle (a < 0.4), trumpet 56 (pleasant) or violin 40
+/// (unpleasant) over strings 48 and picked bass 34 when aroused; drums whenever percussion > 0.
 ///
 /// The meter of the returned intent is ``meter``; the composer replaces it with its own.
 public struct AffectMapping: Sendable, Hashable {
@@ -90,8 +91,9 @@ public struct AffectMapping: Sendable, Hashable {
         let drums = a > percussionThreshold
         switch a {
         case ..<(-0.3):
-            // Flute, warm pad, fingered electric bass (soft attack).
-            return Ensemble(melody: 73, pad: 89, bass: 33, percussion: drums)
+            // Flute (or clarinet, whose low register suits unpleasant calm), warm pad,
+            // fingered electric bass (soft attack).
+            return Ensemble(melody: v >= 0 ? 73 : 71, pad: 89, bass: 33, percussion: drums)
         case ..<0.4:
             // Acoustic grand piano, string ensemble, acoustic bass.
             return Ensemble(melody: 0, pad: 48, bass: 32, percussion: drums)

@@ -7,7 +7,7 @@ import Foundation
 ///   carried to the next bar so the mean is exact); onsets go to the metrically strongest
 ///   sixteenth positions, with syncopation (and a little chance) favouring off-beats.
 /// - On beats, the melody takes the chord tone nearest its contour (favouring the root of a
-///   tonic chord); between beats it moves by
+///   tonic chord, avoiding repeated notes); between beats it moves by
 ///   step through the scale (passing tones, adjusted to the chord's chromatic tones).
 /// - Each phrase's last bar thins out and comes to rest: on the tonic at the end of an 8-bar
 ///   period or the piece, on the third or fifth halfway through.
@@ -131,7 +131,8 @@ struct MelodyGenerator {
         let scored = candidates.map { pitch -> (Int, Double) in
             let leap = previous.map { Double(abs(pitch - $0)) } ?? 0
             let home = pitch % 12 == homeRoot ? -1.5 : 0
-            return (pitch, abs(Double(pitch) - target) + 0.5 * leap + home + random.uniform(0...2))
+            let repeated = pitch == previous ? 2.0 : 0
+            return (pitch, abs(Double(pitch) - target) + 0.5 * leap + home + repeated + random.uniform(0...2))
         }
         return scored.min { $0.1 < $1.1 }?.0 ?? Int(target.rounded())
     }
