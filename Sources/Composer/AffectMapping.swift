@@ -48,7 +48,9 @@ public struct AffectMapping: Sendable, Hashable {
     /// The velocity range the mapping produces.
     public static let velocityRange: ClosedRange<Double> = 40...112
 
-    /// - Parameter homeTonic: the tonic of every key (default C).
+    /// - Parameters:
+    ///   - homeTonic: the tonic of every key (default C).
+    ///   - meter: the meter written into every intent (default 4/4).
     public init(homeTonic: PitchClass = PitchClass(0), meter: Meter = .commonTime) {
         self.homeTonic = homeTonic
         self.meter = meter

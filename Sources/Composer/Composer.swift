@@ -39,9 +39,15 @@ public struct ComposerConfiguration: Sendable, Hashable {
 
 /// A composed piece: the score and the plan of every bar it realises.
 public struct Composition: Sendable, Hashable {
+    /// The event timeline: tempo map, time signature, key changes, markers, four tracks.
     public var score: Score
     /// One plan per bar, in order; `bars[i].startTick == score.barStartTicks[i]`.
     public var bars: [BarPlan]
+
+    public init(score: Score, bars: [BarPlan]) {
+        self.score = score
+        self.bars = bars
+    }
 }
 
 /// Emotion → music at the MIDI level: turns an affect timeline into a four-voice score (melody
@@ -52,12 +58,16 @@ public struct Composer: Sendable {
     /// ends with a cadence to the tonic.
     public static let phraseLength = 4
 
-    /// MIDI channels (0-based) of the voices.
+    /// MIDI channel (0-based) of the melody.
     public static let melodyChannel: UInt8 = 0
+    /// MIDI channel (0-based) of the pad.
     public static let padChannel: UInt8 = 1
+    /// MIDI channel (0-based) of the bass.
     public static let bassChannel: UInt8 = 2
+    /// MIDI channel (0-based) of the drums: General MIDI percussion.
     public static let drumChannel: UInt8 = Track.percussionChannel
 
+    /// The configuration every composition uses.
     public let configuration: ComposerConfiguration
 
     /// The configuration should pass ``ComposerConfiguration/validate()``; composing with an

@@ -7,13 +7,16 @@ public struct Chord: Hashable, Sendable, CustomStringConvertible {
         case tonic, tonicSubstitute, subdominant, dominant
     }
 
+    /// The chord's root (for inversions, still the root, not the bass).
     public var root: PitchClass
     /// Root first, then third, fifth and any seventh.
     public var tones: [PitchClass]
     /// Roman-numeral symbol relative to the key, e.g. `I`, `iv`, `V7`, `vii°7`.
     public var symbol: String
+    /// The role the chord plays: tonic, tonic substitute, subdominant (pre-dominant) or dominant.
     public var function: Function
 
+    /// The Roman-numeral symbol.
     public var description: String { symbol }
 
     /// The triad (or seventh chord) built in thirds on scale degree `degree` (0 = tonic) of `key`.

@@ -28,6 +28,7 @@ public struct TransitionLimits: Sendable, Hashable {
         self.affectPerBar = affectPerBar
     }
 
+    /// The default limits (8 BPM, 6 velocity steps and 0.25 affect units per bar).
     public static let standard = TransitionLimits()
 }
 
