@@ -1,0 +1,22 @@
+import ArgumentParser
+
+@main
+struct EmoMusikCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emomusik",
+        abstract: "Emotion-responsive music for therapy: affect in, music out.",
+        discussion: """
+            EmoMusik composes music at the MIDI level from an emotional target (one of seven
+            emotion classes, or a valence/arousal point) and renders it through FluidSynth.
+
+            Start here:
+              emomusik compose --emotion happiness --bars 16 -o happy.wav -o happy.mid
+              emomusik render --timeline examples/timeline.csv --out out
+              emomusik analyze out/timeline.mid
+
+            Every subcommand explains itself: emomusik help <subcommand>.
+            """,
+        version: "0.1.0",
+        subcommands: [ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, BenchCommand.self]
+    )
+}

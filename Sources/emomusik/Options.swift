@@ -1,0 +1,79 @@
+import ArgumentParser
+import EmoMusikCore
+import Foundation
+import Synth
+
+/// Options every command that makes sound shares: soundfont, sample rate, sample format, effects.
+struct AudioOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The General MIDI soundfont (.sf2/.sf3).",
+            discussion: "Without it: $EMOMUSIK_SOUNDFONT, then soundfonts/, then /usr/share/sounds/sf2/.",
+            valueName: "file"))
+    var soundfont: String?
+
+    @Option(help: "Sample rate of audio files: 44100 or 48000.")
+    var sampleRate: Int = 44100
+
+    @Option(help: "Sample format of audio files: 16, 24 (integer PCM) or float.")
+    var bitDepth: BitDepth = .pcm16
+
+    @Flag(inversion: .prefixedNo, help: "FluidSynth's reverb.")
+    var reverb = true
+
+    @Flag(inversion: .prefixedNo, help: "FluidSynth's chorus.")
+    var chorus = true
+
+    @Option(help: "Seconds of release and reverb tail rendered after the last note.")
+    var tail: Double = 2
+
+    enum BitDepth: String, ExpressibleByArgument, CaseIterable {
+        case pcm16 = "16", pcm24 = "24", float
+    }
+
+    func validate() throws {
+        guard [44100, 48000].contains(sampleRate) else {
+            throw ValidationError("--sample-rate \(sampleRate) is not supported; use 44100 or 48000.")
+        }
+        guard tail >= 0, tail <= 30 else {
+            throw ValidationError("--tail \(tail) must be between 0 and 30 seconds.")
+        }
+    }
+
+    var settings: RenderSettings {
+        var settings = RenderSettings()
+        settings.sampleRate = sampleRate
+        settings.reverb = reverb
+        settings.chorus = chorus
+        settings.tailSeconds = tail
+        return settings
+    }
+
+    var sampleFormat: AudioSampleFormat {
+        switch bitDepth {
+        case .pcm16: .pcm16
+        case .pcm24: .pcm24
+        case .float: .float32
+        }
+    }
+
+    /// The soundfont to use, by the documented search order.
+    func resolveSoundfont() throws -> String {
+        var projectDirectories = ["soundfonts"]
+        // Next to a checkout's build products: .build/<config>/emomusik → ../../soundfonts.
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let checkout = executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let bundled = checkout.appendingPathComponent("soundfonts").path
+        if bundled != FileManager.default.currentDirectoryPath + "/soundfonts" { projectDirectories.append(bundled) }
+        return try SoundfontLocator(
+            explicit: soundfont, environment: ProcessInfo.processInfo.environment,
+            projectDirectories: projectDirectories
+        ).resolve()
+    }
+}
+
+/// `--json` for commands that print a summary.
+struct SummaryOptions: ParsableArguments {
+    @Flag(help: "Print a machine-readable JSON summary on standard output instead of text.")
+    var json = false
+}

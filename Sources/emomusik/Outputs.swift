@@ -1,0 +1,154 @@
+import ArgumentParser
+import Composer
+import EmoMusikCore
+import Foundation
+import MIDIFile
+import Synth
+
+/// Output files named on the command line, sorted by what they hold.
+struct OutputPlan {
+    enum Kind: String { case midi, wav, flac }
+
+    var files: [(path: String, kind: Kind)]
+
+    init(paths: [String]) throws {
+        files = try paths.map { path in
+            switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+            case "mid", "midi": (path, .midi)
+            case "wav": (path, .wav)
+            case "flac": (path, .flac)
+            default:
+                throw ValidationError(
+                    "Cannot tell what to write to '\(path)': use a .wav, .flac or .mid file name.")
+            }
+        }
+    }
+
+    var needsAudio: Bool { files.contains { $0.kind != .midi } }
+
+    /// Refuses output paths whose directory is missing or not writable, before any long work.
+    func checkWritable() throws {
+        for (path, _) in files {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw EmoMusikError(
+                    .writeFailed, "cannot write '\(path)': directory '\(directory)' does not exist",
+                    hint: "create it first, or choose another path")
+            }
+            guard FileManager.default.isWritableFile(atPath: directory) else {
+                throw EmoMusikError(
+                    .writeFailed, "cannot write '\(path)': directory '\(directory)' is not writable",
+                    hint: "choose a directory you can write to")
+            }
+        }
+    }
+}
+
+/// What a render printed as `--json`.
+struct RenderSummary: Encodable {
+    struct TempoPoint: Encodable { var time: Double; var bpm: Double }
+    struct KeyPoint: Encodable { var time: Double; var key: String; var mode: String }
+
+    var duration: Double
+    var bars: Int
+    var noteCount: Int
+    var seed: UInt64
+    var tempoMap: [TempoPoint]
+    var keys: [KeyPoint]
+    var peakDBFS: Double?
+    var soundfont: String?
+    var files: [String]
+}
+
+/// Writes a composition to every requested file and returns the summary.
+func writeOutputs(
+    _ composition: Composition, seed: UInt64, plan: OutputPlan, audio: AudioOptions, showProgress: Bool
+) throws -> RenderSummary {
+    let score = composition.score
+    var summary = RenderSummary(
+        duration: score.duration, bars: composition.bars.count, noteCount: score.noteCount, seed: seed,
+        tempoMap: score.tempoMap.changes.map {
+            .init(time: rounded(score.tempoMap.seconds(atTick: $0.tick)), bpm: rounded($0.bpm))
+        },
+        keys: score.keyChanges.map {
+            .init(time: rounded(score.tempoMap.seconds(atTick: $0.tick)), key: $0.key.description, mode: $0.key.mode.family.rawValue)
+        },
+        peakDBFS: nil, soundfont: nil, files: [])
+
+    for (path, kind) in plan.files where kind == .midi {
+        try StandardMIDIFile.write(score, to: path)
+        summary.files.append(path)
+    }
+    guard plan.needsAudio else { return summary }
+
+    let soundfont = try audio.resolveSoundfont()
+    summary.soundfont = soundfont
+    let renderer = try OfflineRenderer(soundfontPath: soundfont, settings: audio.settings)
+    let progress = showProgress && score.duration > 2 ? ProgressLine(label: "rendering", total: score.duration) : nil
+    let rendered = try renderer.render(score) { fraction in progress?.update(fraction) }
+    progress?.finish()
+    summary.peakDBFS = rounded(rendered.peakDBFS)
+    for (path, kind) in plan.files where kind != .midi {
+        let container: AudioContainer = kind == .flac ? .flac : .wav
+        try AudioFileWriter.write(rendered, to: path, container: container, sampleFormat: audio.sampleFormat)
+        summary.files.append(path)
+    }
+    return summary
+}
+
+func printSummary(_ summary: RenderSummary, json: Bool) throws {
+    if json {
+        printJSON(summary)
+        return
+    }
+    let keys = summary.keys.map { "\($0.key) at \(formatTime($0.time))" }.joined(separator: ", ")
+    let tempos = summary.tempoMap.map(\.bpm)
+    print("\(formatTime(summary.duration)), \(summary.bars) bars, \(summary.noteCount) notes")
+    if let low = tempos.min(), let high = tempos.max() {
+        print("tempo \(low == high ? "\(low)" : "\(low)–\(high)") BPM; keys: \(keys.isEmpty ? "none" : keys)")
+    }
+    if let peak = summary.peakDBFS { print("peak \(peak) dBFS") }
+    for file in summary.files { print("wrote \(file)") }
+}
+
+func printJSON(_ value: some Encodable) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = try! encoder.encode(value)  // our summaries hold only finite numbers and strings
+    print(String(decoding: data, as: UTF8.self))
+}
+
+func rounded(_ x: Double, places: Double = 1000) -> Double { (x * places).rounded() / places }
+
+func formatTime(_ seconds: Double) -> String {
+    let total = Int(seconds.rounded())
+    return String(format: "%d:%02d", total / 60, total % 60)
+}
+
+/// A one-line progress indicator on standard error, shown only on a terminal.
+final class ProgressLine {
+    private let label: String
+    private let total: Double
+    private var lastPercent = -1
+    private let enabled = isatty(STDERR_FILENO) == 1
+
+    init(label: String, total: Double) {
+        self.label = label
+        self.total = total
+    }
+
+    func update(_ fraction: Double) {
+        guard enabled else { return }
+        let percent = Int((fraction * 100).rounded(.down))
+        guard percent != lastPercent else { return }
+        lastPercent = percent
+        let line = "\r\(label) \(String(format: "%3d", percent))% (\(formatTime(fraction * total)) of \(formatTime(total)))"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// Bad input gets a clear message and a non-zero exit, never a crash.
+@Suite("CLI: bad input")
+struct CLIErrorTests {
+    @Test("an unknown emotion lists the valid ones")
+    func unknownEmotion() throws {
+        let result = try CLI.run(["compose", "--emotion", "hapiness", "-o", "/tmp/x.mid"])
+        #expect(result.status != 0)
+        #expect(
+            result.stderr.contains(
+                "Unknown emotion 'hapiness'. Did you mean 'happiness'? Known: neutral, happiness, sadness, anger, fear, surprise, disgust."))
+    }
+
+    @Test("valence out of range is refused before any work")
+    func valenceOutOfRange() throws {
+        let result = try CLI.run(["compose", "--valence", "1.5", "--arousal", "0", "-o", "/tmp/x.mid"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("valence 1.5 is out of range"))
+        #expect(result.stderr.contains("valence and arousal go from -1 to 1"))
+    }
+
+    @Test("compose needs something to express and somewhere to write")
+    func composeNeedsTargetAndOutput() throws {
+        let none = try CLI.run(["compose", "-o", "/tmp/x.mid"])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("Say what to express: --emotion NAME, or --valence V --arousal A."))
+        let noOutput = try CLI.run(["compose", "--emotion", "sadness"])
+        #expect(noOutput.status != 0)
+        #expect(noOutput.stderr.contains("Name at least one output file with -o"))
+        let badExtension = try CLI.run(["compose", "--emotion", "sadness", "-o", "x.mp3"])
+        #expect(badExtension.stderr.contains("Cannot tell what to write to 'x.mp3': use a .wav, .flac or .mid file name."))
+    }
+
+    @Test("a malformed timeline row is named by file and line")
+    func malformedTimeline() throws {
+        let dir = try TemporaryDirectory()
+        let timeline = try dir.write("t.csv", "0,neutral\n10,happiness\n20,0.3\n")
+        let result = try CLI.run(["render", "--timeline", timeline, "-o", dir.path("t.mid")])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(timeline):3:2 (emotion): unknown emotion '0.3'"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("t.mid")))
+    }
+
+    @Test("a missing timeline file is named")
+    func missingTimeline() throws {
+        let result = try CLI.run(["render", "--timeline", "/nonexistent/t.csv"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot read timeline '/nonexistent/t.csv'"))
+    }
+
+    @Test("a missing soundfont given with --soundfont is named, not silently replaced")
+    func missingSoundfont() throws {
+        let dir = try TemporaryDirectory()
+        let result = try CLI.run([
+            "compose", "--emotion", "happiness", "--bars", "2", "--soundfont", "/nonexistent/gm.sf2", "-o", dir.path("a.wav"),
+        ])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("/nonexistent/gm.sf2"))
+    }
+
+    @Test("a corrupt soundfont is refused with its path")
+    func corruptSoundfont() throws {
+        let dir = try TemporaryDirectory()
+        let bogus = try dir.write("broken.sf2", String(repeating: "not a soundfont ", count: 64))
+        let result = try CLI.run(["compose", "--emotion", "happiness", "--bars", "2", "--soundfont", bogus, "-o", dir.path("a.wav")])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(bogus))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test("an unwritable output path is refused before rendering")
+    func unwritableOutput() throws {
+        let result = try CLI.run(["compose", "--emotion", "fear", "--bars", "2", "-o", "/nonexistent-dir/out.wav"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot write '/nonexistent-dir/out.wav': directory '/nonexistent-dir' does not exist"))
+    }
+
+    @Test("a file that is not MIDI is refused by analyze with its name")
+    func analyzeNotMIDI() throws {
+        let dir = try TemporaryDirectory()
+        let text = try dir.write("notes.mid", "this is not a MIDI file")
+        let result = try CLI.run(["analyze", text])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(text))
+    }
+
+    @Test("help teaches each subcommand by example")
+    func helpHasExamples() throws {
+        for command in ["compose", "render", "analyze"] {
+            let result = try CLI.run(["help", command])
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("Examples:"))
+            #expect(result.stdout.contains("emomusik \(command) "))
+        }
+    }
+}
