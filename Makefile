@@ -15,7 +15,8 @@ run: build
 	$(RELEASE_BIN) render --timeline examples/timeline.csv --out out
 
 ## Runs the whole test suite.
-test: setup
+test:
+	@scripts/setup.sh --test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 

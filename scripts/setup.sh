@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what EmoMusik needs on a Debian machine, and nothing that is already there.
 # Idempotent: when everything is present it only runs dpkg-query (well under a second).
+#   scripts/setup.sh          what building and running need
+#   scripts/setup.sh --test   also what the test suite needs (mido, to check our MIDI files in
+#                             the reader musicians' Python tools use)
 set -euo pipefail
 
 packages=(
@@ -36,4 +39,9 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "setup: Swift 6 is required (https://www.swift.org/install/linux/)" >&2
   fi
   exit 1
+fi
+
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import mido" >/dev/null 2>&1; then
+  echo "setup: installing mido (Python MIDI reader used by the compatibility tests)" >&2
+  python3 -m pip install --quiet "mido==1.3.3"
 fi

@@ -80,6 +80,15 @@ public struct Key: Hashable, Sendable, Codable, CustomStringConvertible {
         return sharps[parentMajor.rawValue]!
     }
 
+    /// The MIDI key-signature event (FF 59) for this key: the accidentals of the plain major or
+    /// minor key on the same tonic, and the minor flag of the mode's family. Other programs read a
+    /// tonic from these two values, so D dorian is written as D minor (one flat), not as its parent
+    /// C major, and every reader names the right tonic and family.
+    public var midiKeySignature: (accidentals: Int, minor: Bool) {
+        let plain = Key(tonic: tonic, mode: mode.isMajor ? .ionian : .aeolian)
+        return (plain.signatureAccidentals, !mode.isMajor)
+    }
+
     public var description: String { "\(tonic) \(mode)" }
 }
 

@@ -142,7 +142,7 @@ private struct Parser {
             let words = text.text.dropFirst(StandardMIDIFile.keyTextPrefix.count).split(separator: " ")
             if words.count == 2, let tonic = PitchClass(name: String(words[0])), let mode = Mode(rawValue: String(words[1])) {
                 let key = Key(tonic: tonic, mode: mode)
-                if key.signatureAccidentals == signature.accidentals && (key.mode.family == .minor) == signature.minor {
+                if key.midiKeySignature == (signature.accidentals, signature.minor) {
                     return key
                 }
             }

@@ -45,8 +45,9 @@ extension StandardMIDIFile {
                 bytes: meta(0x58, [UInt8(clamping: meter.beatsPerBar), UInt8(power), UInt8(clamping: clocksPerClick), 8])))
         }
         for change in score.keyChanges {
-            let accidentals = Int8(change.key.signatureAccidentals)
-            let minor: UInt8 = change.key.mode.family == .minor ? 1 : 0
+            let signature = change.key.midiKeySignature
+            let accidentals = Int8(signature.accidentals)
+            let minor: UInt8 = signature.minor ? 1 : 0
             events.append(TimedEvent(tick: change.tick, rank: 2, bytes: meta(0x59, [UInt8(bitPattern: accidentals), minor])))
             events.append(TimedEvent(
                 tick: change.tick, rank: 3,

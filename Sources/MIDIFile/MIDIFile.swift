@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Writing produces a type 1 file:
 /// - track 0, the conductor track: a track name, the tempo map (FF 51), time signatures (FF 58),
-///   key signatures (FF 59, the key's ``Key/signatureAccidentals`` and a minor flag from its mode
-///   family, each followed by an FF 01 text event `EmoMusik key: D dorian` so the exact key comes
+///   key signatures (FF 59, ``Key/midiKeySignature``: the accidentals of the plain major or minor
+///   key on the same tonic, so other readers name the right tonic and family; each followed by an FF 01 text event `EmoMusik key: D dorian` so the exact key comes
 ///   back) and markers (FF 06);
 /// - then one track per ``Track``: its name (FF 03), a program change at tick 0, its
 ///   ``Track/programChanges``, controls and notes (note-on, and note-off 0x80 with velocity 64).

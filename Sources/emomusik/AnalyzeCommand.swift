@@ -55,8 +55,9 @@ struct AnalyzeCommand: ParsableCommand {
         } else {
             print("key       none (no pitched notes)")
         }
-        print("notes     \(analysis.noteCount), \(rounded(analysis.notesPerSecond, places: 100)) per second, \(rounded(analysis.notesPerBeat, places: 100)) per beat")
-        print("velocity  \(rounded(analysis.meanVelocity, places: 10)) mean")
+        print("notes     \(analysis.noteCount) (\(analysis.pitchedNoteCount) pitched, \(analysis.percussionNoteCount) percussion)")
+        print("density   \(rounded(analysis.notesPerSecond, places: 100)) pitched notes per second, \(rounded(analysis.notesPerBeat, places: 100)) per beat")
+        print("velocity  \(rounded(analysis.meanVelocity, places: 10)) mean (pitched notes)")
         print("register  mean pitch \(rounded(analysis.meanPitch, places: 10))")
         print("staccato  \(Int((analysis.staccatoShare * 100).rounded())) % of pitched notes")
         if !analysis.tracks.isEmpty {

@@ -88,7 +88,8 @@ func writeOutputs(
     let progress = showProgress && score.duration > 2 ? ProgressLine(label: "rendering", total: score.duration) : nil
     let rendered = try renderer.render(score) { fraction in progress?.update(fraction) }
     progress?.finish()
-    summary.peakDBFS = rounded(rendered.peakDBFS)
+    // Silence has a peak of -infinity dBFS, which JSON cannot carry: report it as null.
+    summary.peakDBFS = rendered.peakDBFS.isFinite ? rounded(rendered.peakDBFS) : nil
     for (path, kind) in plan.files where kind != .midi {
         let container: AudioContainer = kind == .flac ? .flac : .wav
         try AudioFileWriter.write(rendered, to: path, container: container, sampleFormat: audio.sampleFormat)
@@ -108,7 +109,11 @@ func printSummary(_ summary: RenderSummary, json: Bool) throws {
     if let low = tempos.min(), let high = tempos.max() {
         print("tempo \(low == high ? "\(low)" : "\(low)–\(high)") BPM; keys: \(keys.isEmpty ? "none" : keys)")
     }
-    if let peak = summary.peakDBFS { print("peak \(peak) dBFS") }
+    if let peak = summary.peakDBFS {
+        print("peak \(peak) dBFS")
+    } else if summary.soundfont != nil {
+        print("the audio is silent")
+    }
     for file in summary.files { print("wrote \(file)") }
 }
 

@@ -45,3 +45,15 @@ struct TempoMapTests {
         #expect(score.barStartTicks == [0, 1920, 3840, 5280])
     }
 }
+
+@Suite("MIDI key signatures")
+struct MIDIKeySignatureTests {
+    @Test("modal keys are written as the plain major or minor key on their tonic")
+    func modalKeysKeepTheirTonic() {
+        #expect(Key(tonic: PitchClass(2), mode: .dorian).midiKeySignature == (-1, true))  // D minor
+        #expect(Key(tonic: PitchClass(4), mode: .phrygian).midiKeySignature == (1, true))  // E minor
+        #expect(Key(tonic: PitchClass(5), mode: .lydian).midiKeySignature == (-1, false))  // F major
+        #expect(Key(tonic: PitchClass(0), mode: .ionian).midiKeySignature == (0, false))
+        #expect(Key(tonic: PitchClass(9), mode: .aeolian).midiKeySignature == (0, true))
+    }
+}
