@@ -7,12 +7,14 @@ func systemLibrary(_ name: String, pkgConfig: String, debian: String) -> Target 
     .systemLibrary(name: name, pkgConfig: pkgConfig, providers: [.apt([debian])])
 }
 
+/// Core types and plugin protocols, from the shared dynamic library (Packages/EmoMusikKit).
+let core: Target.Dependency = .product(name: "EmoMusikPluginAPI", package: "EmoMusikKit")
+
 let package = Package(
     name: "EmoMusik",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "emomusik", targets: ["emomusik"]),
-        .library(name: "EmoMusikCore", targets: ["EmoMusikCore"]),
         .library(name: "Composer", targets: ["Composer"]),
         .library(name: "MIDIFile", targets: ["MIDIFile"]),
         .library(name: "MusicAnalysis", targets: ["MusicAnalysis"]),
@@ -20,6 +22,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Core types and the plugin API: a separate package so that it is one shared dynamic library.
+        .package(path: "Packages/EmoMusikKit"),
     ],
     targets: [
         // System-library shims: module maps only.
@@ -29,32 +33,30 @@ let package = Package(
         systemLibrary("CALSA", pkgConfig: "alsa", debian: "libasound2-dev"),
         systemLibrary("CV4L2", pkgConfig: "libv4l2", debian: "libv4l-dev"),
 
-        // Shared value types: emotions, affect, musical intent, the score (event timeline), errors.
-        .target(name: "EmoMusikCore"),
         // Emotion → music: affect mapping, harmony, melody, bass, pad, drums, transitions.
-        .target(name: "Composer", dependencies: ["EmoMusikCore"]),
+        .target(name: "Composer", dependencies: [core]),
         // Standard MIDI File reading and writing.
-        .target(name: "MIDIFile", dependencies: ["EmoMusikCore"]),
+        .target(name: "MIDIFile", dependencies: [core]),
         // What a listener hears: tempo, key and mode, density, dynamics, register, articulation.
-        .target(name: "MusicAnalysis", dependencies: ["EmoMusikCore"]),
+        .target(name: "MusicAnalysis", dependencies: [core]),
         // FluidSynth rendering on the 64-frame grid; audio files through libsndfile.
-        .target(name: "Synth", dependencies: ["EmoMusikCore", "CFluidSynth", "CSndFile"]),
+        .target(name: "Synth", dependencies: [core, "CFluidSynth", "CSndFile"]),
 
         .executableTarget(
             name: "emomusik",
             dependencies: [
-                "EmoMusikCore", "Composer", "MIDIFile", "MusicAnalysis", "Synth",
+                core, "Composer", "MIDIFile", "MusicAnalysis", "Synth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        .testTarget(name: "EmoMusikCoreTests", dependencies: ["EmoMusikCore"]),
-        .testTarget(name: "ComposerTests", dependencies: ["Composer", "MusicAnalysis", "MIDIFile"]),
-        .testTarget(name: "MIDIFileTests", dependencies: ["MIDIFile", "MusicAnalysis"]),
-        .testTarget(name: "SynthTests", dependencies: ["Synth"]),
+        .testTarget(name: "EmoMusikCoreTests", dependencies: [core]),
+        .testTarget(name: "ComposerTests", dependencies: [core, "Composer", "MusicAnalysis", "MIDIFile"]),
+        .testTarget(name: "MIDIFileTests", dependencies: [core, "MIDIFile", "MusicAnalysis"]),
+        .testTarget(name: "SynthTests", dependencies: [core, "Synth"]),
         .testTarget(
             name: "EmoMusikCLITests",
-            dependencies: ["emomusik", "Composer", "MIDIFile", "MusicAnalysis", "Synth"]
+            dependencies: [core, "emomusik", "Composer", "MIDIFile", "MusicAnalysis", "Synth"]
         ),
     ]
 )
