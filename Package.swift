@@ -19,11 +19,14 @@ let package = Package(
         .library(name: "MIDIFile", targets: ["MIDIFile"]),
         .library(name: "MusicAnalysis", targets: ["MusicAnalysis"]),
         .library(name: "Synth", targets: ["Synth"]),
+        .library(name: "Presets", targets: ["Presets"]),
+        .library(name: "Strategies", targets: ["Strategies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Core types and the plugin API: a separate package so that it is one shared dynamic library.
         .package(path: "Packages/EmoMusikKit"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System-library shims: module maps only.
@@ -41,11 +44,15 @@ let package = Package(
         .target(name: "MusicAnalysis", dependencies: [core]),
         // FluidSynth rendering on the 64-frame grid; audio files through libsndfile.
         .target(name: "Synth", dependencies: [core, "CFluidSynth", "CSndFile"]),
+        // Therapist presets (YAML) with validation and the safety envelope.
+        .target(name: "Presets", dependencies: [core, .product(name: "Yams", package: "Yams")]),
+        // Built-in recommender strategies and the start-up plugin registry.
+        .target(name: "Strategies", dependencies: [core]),
 
         .executableTarget(
             name: "emomusik",
             dependencies: [
-                core, "Composer", "MIDIFile", "MusicAnalysis", "Synth",
+                core, "Composer", "MIDIFile", "MusicAnalysis", "Synth", "Presets", "Strategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -54,6 +61,8 @@ let package = Package(
         .testTarget(name: "ComposerTests", dependencies: [core, "Composer", "MusicAnalysis", "MIDIFile"]),
         .testTarget(name: "MIDIFileTests", dependencies: [core, "MIDIFile", "MusicAnalysis"]),
         .testTarget(name: "SynthTests", dependencies: [core, "Synth"]),
+        .testTarget(name: "PresetTests", dependencies: [core, "Presets", "Composer"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PluginTests", dependencies: [core, "Strategies"]),
         .testTarget(
             name: "EmoMusikCLITests",
             dependencies: [core, "emomusik", "Composer", "MIDIFile", "MusicAnalysis", "Synth"]
