@@ -27,9 +27,19 @@ import EmoMusikCore
 /// (unpleasant) over strings 48 and picked bass 34 when aroused; drums whenever percussion > 0.
 ///
 /// The meter of the returned intent is ``meter``; the composer replaces it with its own.
+///
+/// ``constraints`` then bound the table (see ``MusicalConstraints``): the nearest allowed mode,
+/// the tempo line rescaled onto the allowed range, velocity scaled under the maximum, tension
+/// capped, the register offset added, the constraint's ensemble and percussion switch. The
+/// palette is not part of an intent; the composer realises it bar by bar.
 public struct AffectMapping: Sendable, Hashable {
-    /// The tonic of every key the mapping chooses.
-    public var homeTonic: PitchClass
+    /// What the mapping must stay within; the defaults constrain nothing.
+    public var constraints: MusicalConstraints
+    /// The tonic of every key the mapping chooses (the constraints' home tonic).
+    public var homeTonic: PitchClass {
+        get { constraints.homeTonic }
+        set { constraints.homeTonic = newValue }
+    }
     /// The meter written into every intent.
     public var meter: Meter
 
@@ -49,11 +59,13 @@ public struct AffectMapping: Sendable, Hashable {
     public static let velocityRange: ClosedRange<Double> = 40...112
 
     /// - Parameters:
-    ///   - homeTonic: the tonic of every key (default C).
+    ///   - homeTonic: the tonic of every key; when nil, the constraints' (default C).
     ///   - meter: the meter written into every intent (default 4/4).
-    public init(homeTonic: PitchClass = PitchClass(0), meter: Meter = .commonTime) {
-        self.homeTonic = homeTonic
+    ///   - constraints: what the mapping must stay within (default none).
+    public init(homeTonic: PitchClass? = nil, meter: Meter = .commonTime, constraints: MusicalConstraints = .none) {
+        self.constraints = constraints
         self.meter = meter
+        if let homeTonic { self.constraints.homeTonic = homeTonic }
     }
 
     /// The mode for a valence (see the thresholds).
@@ -67,24 +79,31 @@ public struct AffectMapping: Sendable, Hashable {
         }
     }
 
-    /// The musical intent for `affect` (see the type's table).
+    /// The musical intent for `affect` (see the type's table), within ``constraints``.
     public func intent(for affect: Affect) -> MusicalIntent {
         let v = affect.valence
         let a = affect.arousal
+        var ensemble = Self.ensemble(valence: v, arousal: a)
+        if let chosen = constraints.ensemble {
+            ensemble = Ensemble(
+                melody: chosen.melody, pad: chosen.pad, bass: chosen.bass, percussion: chosen.percussion && ensemble.percussion)
+        }
+        if !constraints.percussion { ensemble.percussion = false }
+        let percussion = clamp((a - Self.percussionThreshold) / (1 - Self.percussionThreshold), 0...1)
         return MusicalIntent(
-            key: Key(tonic: homeTonic, mode: Self.mode(forValence: v)),
-            tempo: clamp(110 + 50 * a + 5 * v, Self.tempoRange),
+            key: Key(tonic: homeTonic, mode: constraints.nearestAllowedMode(to: Self.mode(forValence: v))),
+            tempo: constraints.rescaledTempo(clamp(110 + 50 * a + 5 * v, Self.tempoRange)),
             meter: meter,
             density: clamp(1.5 + 1.25 * a + 0.25 * v, 0.5...4),
-            velocity: clamp(78 + 30 * a + 4 * v, Self.velocityRange),
+            velocity: clamp(78 + 30 * a + 4 * v, Self.velocityRange) * constraints.velocityScale,
             articulation: clamp(0.675 - 0.275 * a - 0.05 * v, 0.35...1),
-            register: 64 + 8 * v + 3 * a,
+            register: clamp(64 + 8 * v + 3 * a + Double(constraints.registerOffset), 0...127),
             registerSpan: clamp(13 + 5 * a, 8...18),
             harmonicRhythm: clamp(1.25 + 0.75 * a, 0.5...2),
             syncopation: clamp(0.25 + 0.45 * a + 0.1 * v, 0...1),
-            tension: clamp(0.35 - 0.3 * v + 0.25 * a, 0...1),
-            percussion: clamp((a - Self.percussionThreshold) / (1 - Self.percussionThreshold), 0...1),
-            ensemble: Self.ensemble(valence: v, arousal: a)
+            tension: min(clamp(0.35 - 0.3 * v + 0.25 * a, 0...1), max(constraints.maxTension, 0)),
+            percussion: ensemble.percussion ? percussion : 0,
+            ensemble: ensemble
         )
     }
 

@@ -9,12 +9,21 @@ import EmoMusikCore
 /// | 0.2 ..< 0.6 | quarter notes: root, root/fifth/octave, ... |
 /// | ≥ 0.6 | driving eighths on root, octave and fifth, syncopated by dropping weak eighths |
 ///
-/// In lydian the bass holds a tonic pedal under every chord. The final bar holds the tonic.
+/// In lydian the bass holds a tonic pedal under every chord (with plain harmony, only under
+/// chords that contain the tonic). The final bar holds the tonic.
 struct BassGenerator {
     var seed: UInt64
     var grid: Grid
-    /// The lowest bass pitch (C2); roots sit within the octave above it.
+    /// No note is louder (a constraint's maximum velocity).
+    var maxVelocity: Double = 127
+    /// Semitones the bass register moves by.
+    var registerOffset: Int = 0
+    /// The lowest bass pitch (C2) without a register offset; roots sit within the octave above it.
     static let floor = 36
+
+    /// ``floor`` moved by the register offset, leaving room for a root an octave and a fifth
+    /// above it within MIDI's 0...127.
+    var floor: Int { min(max(Self.floor + registerOffset, 0), 127 - 11 - 12) }
 
     func notes(for bars: [BarPlan]) -> [Note] {
         var notes: [Note] = []
@@ -23,9 +32,12 @@ struct BassGenerator {
             let velocity = bar.intent.velocity * 0.9
             let isLast = bar.index == bars.count - 1
             for span in grid.chordSpans(of: bar) {
-                // Lydian rests on a tonic pedal (II over I is its signature sound).
-                let bassClass = bar.intent.key.mode == .lydian ? bar.intent.key.tonic : span.chord.root
-                let root = Self.floor + (bassClass.rawValue - Self.floor % 12 + 12) % 12
+                // Lydian rests on a tonic pedal (II over I is its signature sound), but plain
+                // harmony keeps the pedal consonant.
+                let tonic = bar.intent.key.tonic
+                let pedal = bar.intent.key.mode == .lydian && (!bar.hasPlainHarmony || span.chord.tones.contains(tonic))
+                let bassClass = pedal ? tonic : span.chord.root
+                let root = floor + (bassClass.rawValue - floor % 12 + 12) % 12
                 let pattern = isLast ? [(0, span.end - span.start, 0)] : pattern(
                     length: span.end - span.start, arousal: bar.affect.arousal, syncopation: bar.intent.syncopation,
                     random: &random)
@@ -35,7 +47,7 @@ struct BassGenerator {
                     let accent = offset == 0 ? 8.0 : 0
                     notes.append(Note(
                         tick: span.start + offset, duration: duration, pitch: UInt8(root + interval),
-                        velocity: midiVelocity(velocity + accent)))
+                        velocity: midiVelocity(velocity + accent, ceiling: maxVelocity)))
                 }
             }
         }

@@ -1,25 +1,33 @@
 import EmoMusikCore
 
-/// Everything that shapes a composition besides its input: the seed, the emotion → music rules,
-/// the meter and how fast transitions may move.
+/// Everything that shapes a composition besides its input: the seed, the emotion → music rules
+/// and the constraints they keep, the meter and how fast transitions may move.
 public struct ComposerConfiguration: Sendable, Hashable {
     /// Seeds every random choice; the same seed and input give the same score.
     public var seed: UInt64
-    /// The emotion → music rules.
+    /// The emotion → music rules, with the constraints they keep.
     public var mapping: AffectMapping
+    /// What the music must stay within (a preset's key, modes, tempo range, loudness, palette...):
+    /// the mapping's ``AffectMapping/constraints``, the one place they are kept.
+    public var constraints: MusicalConstraints {
+        get { mapping.constraints }
+        set { mapping.constraints = newValue }
+    }
     /// The time signature of the whole piece (1...16 beats of a 1, 2, 4, 8 or 16 note).
     public var meter: Meter
     /// How fast tempo, velocity and the other cues may follow a change of target.
     public var limits: TransitionLimits
 
+    /// - Parameter constraints: when given, replace the mapping's constraints (home tonic included).
     public init(
         seed: UInt64 = 1, mapping: AffectMapping = AffectMapping(), meter: Meter = .commonTime,
-        limits: TransitionLimits = .standard
+        limits: TransitionLimits = .standard, constraints: MusicalConstraints? = nil
     ) {
         self.seed = seed
         self.mapping = mapping
         self.meter = meter
         self.limits = limits
+        if let constraints { self.mapping.constraints = constraints }
     }
 
     /// Refuses settings the composer cannot realise, naming the bad one.
@@ -34,6 +42,7 @@ public struct ComposerConfiguration: Sendable, Hashable {
             throw EmoMusikError(
                 .invalidValue, "the largest \(name) change per bar must be a positive number, not \(value)")
         }
+        try constraints.validate()
     }
 }
 
@@ -78,34 +87,59 @@ public struct Composer: Sendable {
 
     /// Composes whole bars covering the timeline's duration (rounded up to the bar; at least one
     /// bar), following its targets, ending with a cadence on the tonic whose final chord rings
-    /// through the last bar.
+    /// through the last bar. The same as ``compose(targets:)`` with the timeline's keyframes.
     public func compose(timeline: AffectTimeline) -> Composition {
-        compose(duration: timeline.duration, barCount: nil) { timeline.affect(at: $0) }
+        compose(targets: timeline.keyframes.map { TargetKeyframe(time: $0.time, affect: $0.affect) })
+    }
+
+    /// Composes whole bars covering the targets' duration (the latest keyframe's time, rounded up
+    /// to the bar; at least one bar), following them as ``compose(timeline:)`` does. Each bar
+    /// takes the keyframe at or before its bar line (the earliest keyframe before that), so a
+    /// change of percussion takes effect at the first bar line at or after its time, and a change
+    /// of palette at the first phrase start at or after it. No keyframes: one bar at neutral.
+    public func compose(targets: [TargetKeyframe]) -> Composition {
+        let keyframes = targets.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        guard let first = keyframes.first else { return compose(affect: .neutral, bars: 1) }
+        let duration = keyframes.last?.time ?? 0
+        return compose(duration: duration, barCount: nil) { time in
+            keyframes.last { $0.time <= time } ?? first
+        }
     }
 
     /// Composes `bars` bars (at least one) at a constant affect.
     public func compose(affect: Affect, bars: Int) -> Composition {
-        compose(duration: 0, barCount: max(bars, 1)) { _ in affect }
+        let target = TargetKeyframe(time: 0, affect: affect)
+        return compose(duration: 0, barCount: max(bars, 1)) { _ in target }
     }
 
-    private func compose(duration: Double, barCount: Int?, target: (Double) -> Affect) -> Composition {
+    private func compose(duration: Double, barCount: Int?, target: (Double) -> TargetKeyframe) -> Composition {
         precondition(Grid.supports(configuration.meter), "unsupported meter \(configuration.meter); call validate() first")
         let grid = Grid(meter: configuration.meter)
         let phraseLength = Self.phraseLength
+        let constraints = configuration.constraints
         let planner = TransitionPlanner(
             mapping: configuration.mapping, meter: configuration.meter, limits: configuration.limits,
             phraseLength: phraseLength)
-        let planned = planner.plan(duration: duration, barCount: barCount, target: target)
+        let planned = planner.plan(duration: duration, barCount: barCount) { time in
+            let keyframe = target(time)
+            return BarTarget(
+                affect: keyframe.affect, palette: keyframe.palette ?? constraints.palette,
+                percussion: constraints.percussion && keyframe.percussion != false)
+        }
         var bars = planned.bars
         let tempoMap = planned.tempoMap
         let chords = Harmony(seed: configuration.seed).chords(for: bars)
         for index in bars.indices { bars[index].chords = chords[index] }
 
         let seed = configuration.seed
-        let melody = MelodyGenerator(seed: seed, grid: grid, phraseLength: phraseLength).notes(for: bars)
-        let pad = PadGenerator(grid: grid).notes(for: bars)
-        let bass = BassGenerator(seed: seed, grid: grid).notes(for: bars)
-        let drums = DrumGenerator(seed: seed, grid: grid, phraseLength: phraseLength).notes(for: bars)
+        let ceiling = constraints.maxVelocity
+        let offset = constraints.registerOffset
+        let melody = MelodyGenerator(
+            seed: seed, grid: grid, phraseLength: phraseLength, maxVelocity: ceiling, registerOffset: offset
+        ).notes(for: bars)
+        let pad = PadGenerator(grid: grid, maxVelocity: ceiling, registerOffset: offset).notes(for: bars)
+        let bass = BassGenerator(seed: seed, grid: grid, maxVelocity: ceiling, registerOffset: offset).notes(for: bars)
+        let drums = DrumGenerator(seed: seed, grid: grid, phraseLength: phraseLength, maxVelocity: ceiling).notes(for: bars)
         let endTick = bars.count * grid.barTicks
 
         let score = Score(

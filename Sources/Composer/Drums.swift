@@ -12,10 +12,16 @@ import EmoMusikCore
 ///
 /// Above 0.6 a crash marks each phrase start and a snare-and-tom fill leads into it. The final
 /// bar is a single crash and kick on the downbeat.
+///
+/// Where the targets switch percussion off (``BarPlan/percussionAllowed``) the bar before fades
+/// from full to half velocity and leads into the silence with no fill; where they switch it back
+/// on, the first bar fades in from half to full velocity, with no crash.
 struct DrumGenerator {
     var seed: UInt64
     var grid: Grid
     var phraseLength: Int
+    /// No note is louder (a constraint's maximum velocity).
+    var maxVelocity: Double = 127
 
     /// General MIDI percussion keys.
     enum Kit {
@@ -47,14 +53,16 @@ struct DrumGenerator {
             let base = bar.intent.velocity * (0.6 + 0.4 * p)
             let perBeat = grid.subdivisionsPerBeat
             let isLast = bar.index == bars.count - 1
+            let fadesIn = bar.index > 0 && !bars[bar.index - 1].percussionAllowed
+            let fadesOut = bar.index + 1 < bars.count && !bars[bar.index + 1].percussionAllowed
             if isLast {
                 hit(0, Kit.kick, base + 10)
                 hit(0, Kit.crash, base)
             } else {
                 pattern(bar: bar, p: p, base: base, random: &random, hit: hit)
-                if p > 0.6 && bar.isPhraseStart { hit(0, Kit.crash, base + 5) }
+                if p > 0.6 && bar.isPhraseStart && !fadesIn { hit(0, Kit.crash, base + 5) }
                 let nextIsPhraseStart = bar.index + 1 < bars.count && bars[bar.index + 1].isPhraseStart
-                if p > 0.6 && nextIsPhraseStart && bar.index + 1 < bars.count - 1 {
+                if p > 0.6 && nextIsPhraseStart && bar.index + 1 < bars.count - 1 && !fadesOut {
                     let toms = [Kit.snare, Kit.highTom, Kit.midTom, Kit.lowTom]
                     let start = grid.subdivisionsPerBar - perBeat
                     for i in 0..<perBeat {
@@ -63,10 +71,14 @@ struct DrumGenerator {
                 }
             }
             for (position, keys) in hits {
+                let through = Double(position) / Double(grid.subdivisionsPerBar)
+                var gain = 1.0
+                if fadesIn { gain *= 0.5 + 0.5 * through }
+                if fadesOut { gain *= 1 - 0.5 * through }
                 for (key, velocity) in keys {
                     notes.append(Note(
                         tick: bar.startTick + position * grid.subdivisionTicks, duration: min(Self.hitTicks, grid.subdivisionTicks), pitch: key,
-                        velocity: midiVelocity(velocity)))
+                        velocity: midiVelocity(velocity * gain, ceiling: maxVelocity)))
                 }
             }
         }

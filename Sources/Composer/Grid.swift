@@ -51,7 +51,21 @@ struct Grid: Sendable {
     }
 }
 
-/// A velocity clamped into MIDI's 1...127.
-func midiVelocity(_ x: Double) -> UInt8 {
-    UInt8(min(max(x.rounded(), 1), 127))
+/// A velocity clamped into MIDI's 1...127 and under `ceiling` (a constraint's maximum velocity).
+func midiVelocity(_ x: Double, ceiling: Double = 127) -> UInt8 {
+    let top = min(max(ceiling.rounded(.down), 1), 127)
+    return UInt8(min(max(x.rounded(), 1), top))
+}
+
+/// Whether a bar's harmony must be plain: diatonic triads only (tension 0, which a pentatonic
+/// palette also implies; see ``MusicalConstraints``).
+extension BarPlan {
+    var hasPlainHarmony: Bool { intent.tension <= 0 || palette == .pentatonic }
+}
+
+/// True when two pitches (or pitch classes) form a minor second, major seventh or tritone, in
+/// any octave: interval class 1 or 6.
+func isHarshInterval(_ a: Int, _ b: Int) -> Bool {
+    let ic = ((a - b) % 12 + 12) % 12
+    return ic == 1 || ic == 11 || ic == 6
 }

@@ -62,6 +62,11 @@ public struct Chord: Hashable, Sendable, CustomStringConvertible {
 /// T (S or T′) S–D T; fast two chords per bar, T T′ | S S′ | S D | T; lydian, dorian and
 /// phrygian vamp on the tonic in the second bar (T–S) at medium and fast harmonic rhythm. Tension adds sevenths and,
 /// above 0.4, sometimes replaces the dominant with the leading-tone diminished seventh.
+///
+/// A bar with plain harmony (tension 0 or a pentatonic palette) keeps to ``isPlain(_:in:palette:)``
+/// triads: a chord that is not is replaced by the first plain triad among its function's
+/// alternatives (tonic substitute vi/bVI, iii/bIII; subdominant IV/iv, ii, vi; dominant V/v, VII/bVII,
+/// II/bII; the tonic last), and the bar gets no pivot chord before a key change.
 struct Harmony {
     var seed: UInt64
 
@@ -72,8 +77,11 @@ struct Harmony {
             var random = SeededRandom(seed: seed, stream: .harmony, index: index)
             let functions = functions(forBarAt: index, in: bars, random: &random)
             var chords = functions.map { chord(for: $0, in: bar.intent, random: &random) }
+            if bar.hasPlainHarmony {
+                chords = chords.map { Self.plain($0, in: bar.intent.key, palette: bar.palette) }
+            }
             // A pivot: when the next bar starts a new key, end this bar on the new key's dominant.
-            if index + 1 < bars.count, bars[index + 1].intent.key != bar.intent.key {
+            if index + 1 < bars.count, bars[index + 1].intent.key != bar.intent.key, !bar.hasPlainHarmony {
                 let pivot = Chord.dominant(of: bars[index + 1].intent.key, seventh: bar.intent.tension > 0.5)
                 if chords.count == 1 { chords.append(pivot) } else { chords[chords.count - 1] = pivot }
             }
@@ -131,6 +139,34 @@ struct Harmony {
             }
             return .dominant(of: key, seventh: seventh)
         }
+    }
+
+    /// True for a triad of three different notes of `key`'s scale with a perfect fifth over its
+    /// root (major or minor, never diminished), at least two of them in the palette.
+    static func isPlain(_ chord: Chord, in key: Key, palette: ScalePalette) -> Bool {
+        let scale = Set(key.scale)
+        let kept = Set(palette.pitchClasses(in: key))
+        let tones = chord.tones
+        return tones.count == 3 && Set(tones).count == 3 && tones.allSatisfy(scale.contains)
+            && (tones[2].rawValue - tones[0].rawValue + 12) % 12 == 7
+            && tones.filter(kept.contains).count >= 2
+    }
+
+    /// `chord` if it is plain, otherwise the first plain triad among its function's alternatives.
+    static func plain(_ chord: Chord, in key: Key, palette: ScalePalette) -> Chord {
+        guard !isPlain(chord, in: key, palette: palette) else { return chord }
+        let alternatives: [Int]
+        switch chord.function {
+        case .tonic: alternatives = [0]
+        case .tonicSubstitute: alternatives = [5, 2, 0]
+        case .subdominant: alternatives = [3, 1, 5, 0]
+        case .dominant: alternatives = [4, 6, 1, 0]
+        }
+        for degree in alternatives {
+            let candidate = Chord.diatonic(degree: degree, in: key, seventh: false, function: chord.function)
+            if isPlain(candidate, in: key, palette: palette) { return candidate }
+        }
+        return .diatonic(degree: 0, in: key, seventh: false, function: chord.function)
     }
 
     /// A chord sharing two tones with the tonic: vi (sometimes iii) in the major modes, bIII

@@ -12,10 +12,20 @@ import Foundation
 /// - Each phrase's last bar thins out and comes to rest: on the tonic at the end of an 8-bar
 ///   period or the piece, on the third or fifth halfway through.
 /// - Articulation sets the gate: the fraction of the time to the next onset that sounds.
+/// - A pentatonic bar uses only the palette's notes: chord tones in the palette on beats,
+///   steps through the pentatonic scale between them.
+/// - In a bar with plain harmony a note that would sound into the next chord of the bar and
+///   form a minor second, major seventh or tritone with one of its tones is cut at the change;
+///   a phrase coming to rest over a chord without the resting note rests on a tonic-triad tone
+///   of that chord instead.
 struct MelodyGenerator {
     var seed: UInt64
     var grid: Grid
     var phraseLength: Int
+    /// No note is louder (a constraint's maximum velocity).
+    var maxVelocity: Double = 127
+    /// Semitones the pitch limits move by (the register itself moves in the intent).
+    var registerOffset: Int = 0
 
     private struct Onset {
         var tick: Int
@@ -51,12 +61,14 @@ struct MelodyGenerator {
                 let target = bar.intent.register + halfSpan * (arch * sin(Double.pi * progress) - 0.3)
                 let pitch: Int
                 if isCadence && n == 0 {
-                    pitch = restingPitch(bar: bar, final: isLast, low: low, high: high, target: target, random: &random)
+                    pitch = restingPitch(bar: bar, chord: chord, final: isLast, low: low, high: high, target: target,
+                                         random: &random)
                 } else if position % grid.subdivisionsPerBeat == 0 || previous == nil {
-                    pitch = chordTone(chord, near: target, previous: previous, low: low, high: high, random: &random)
+                    pitch = chordTone(chord, palette: bar.palette, key: bar.intent.key, near: target, previous: previous,
+                                      low: low, high: high, random: &random)
                 } else {
                     pitch = passingTone(from: previous ?? Int(target), toward: target, key: bar.intent.key, chord: chord,
-                                        low: low, high: high, random: &random)
+                                        palette: bar.palette, low: low, high: high, random: &random)
                 }
                 previous = pitch
                 onsets.append(Onset(
@@ -79,23 +91,38 @@ struct MelodyGenerator {
                 duration = Int(Double(gap) * onset.bar.intent.articulation)
             }
             duration = min(max(duration, min(gap, grid.subdivisionTicks)), gap)
+            if onset.bar.hasPlainHarmony {
+                duration = cutBeforeClash(pitch: onset.pitch, tick: onset.tick, duration: duration, bar: onset.bar)
+            }
             return Note(tick: onset.tick, duration: max(duration, 1), pitch: UInt8(onset.pitch), velocity: onset.velocity)
         }
     }
 
     /// The melody's lowest and highest pitch for an intent, widened to the nearest tonic when
     /// the span holds none (so phrases can always come home).
+    /// The limits (36...96 for the lowest note, 43...103 for the highest) move with the
+    /// register offset, within MIDI's 0...127.
     private func range(of intent: MusicalIntent) -> (Int, Int) {
         let half = max(intent.registerSpan, 7) / 2
-        var low = min(max(Int((intent.register - half).rounded()), 36), 96)
-        var high = min(max(Int((intent.register + half).rounded()), 43), 103)
+        let o = registerOffset
+        var low = min(max(Int((intent.register - half).rounded()), max(36 + o, 0)), min(96 + o, 115))
+        var high = min(max(Int((intent.register + half).rounded()), max(43 + o, 12)), min(103 + o, 127))
         let tonic = intent.key.tonic.rawValue
         if !(low...high).contains(where: { $0 % 12 == tonic }) {
             let below = low - (low - tonic + 120) % 12
             let above = high + (tonic - high + 120) % 12
-            if low - below <= above - high { low = below } else { high = above }
+            if (low - below <= above - high && below >= 0) || above > 127 { low = below } else { high = above }
         }
         return (low, high)
+    }
+
+    /// `duration`, or shorter so the note stops where a later chord of its bar starts when it
+    /// would clash with that chord (see ``isHarshInterval(_:_:)``).
+    private func cutBeforeClash(pitch: Int, tick: Int, duration: Int, bar: BarPlan) -> Int {
+        for span in grid.chordSpans(of: bar) where span.start > tick && span.start < tick + duration {
+            if span.chord.tones.contains(where: { isHarshInterval(pitch, $0.rawValue) }) { return span.start - tick }
+        }
+        return duration
     }
 
     /// The `count` strongest sixteenth positions of the bar, in time order; a cadence bar uses
@@ -122,9 +149,13 @@ struct MelodyGenerator {
         return weights.sorted { $0.1 > $1.1 }.prefix(count).map(\.0).sorted()
     }
 
-    private func chordTone(_ chord: Chord, near target: Double, previous: Int?, low: Int, high: Int,
-                           random: inout SeededRandom) -> Int {
-        let classes = Set(chord.tones.map(\.rawValue))
+    private func chordTone(_ chord: Chord, palette: ScalePalette, key: Key, near target: Double, previous: Int?,
+                           low: Int, high: Int, random: inout SeededRandom) -> Int {
+        var classes = Set(chord.tones.map(\.rawValue))
+        if palette != .diatonic {
+            let kept = classes.intersection(palette.pitchClasses(in: key).map(\.rawValue))
+            if !kept.isEmpty { classes = kept }
+        }
         let candidates = (low...high).filter { classes.contains($0 % 12) }
         // The root of a tonic chord is preferred: the melody keeps naming home.
         let homeRoot = chord.function == .tonic ? chord.root.rawValue : -1
@@ -138,9 +169,10 @@ struct MelodyGenerator {
     }
 
     /// One or (sometimes) two scale steps from `pitch` toward `target`.
-    private func passingTone(from pitch: Int, toward target: Double, key: Key, chord: Chord, low: Int, high: Int,
-                             random: inout SeededRandom) -> Int {
-        let scale = Self.scale(of: key, over: chord)
+    private func passingTone(from pitch: Int, toward target: Double, key: Key, chord: Chord, palette: ScalePalette,
+                             low: Int, high: Int, random: inout SeededRandom) -> Int {
+        let scale = palette == .diatonic
+            ? Self.scale(of: key, over: chord) : Set(palette.pitchClasses(in: key).map(\.rawValue))
         let direction: Int
         if abs(target - Double(pitch)) < 1.5 { direction = random.chance(0.5) ? 1 : -1 } else { direction = target > Double(pitch) ? 1 : -1 }
         var steps = random.chance(0.2) ? 2 : 1
@@ -171,14 +203,19 @@ struct MelodyGenerator {
 
     /// Where a phrase comes to rest: the tonic at a period's end or the piece's end, otherwise the
     /// third or fifth of the tonic chord.
-    private func restingPitch(bar: BarPlan, final: Bool, low: Int, high: Int, target: Double,
+    private func restingPitch(bar: BarPlan, chord: Chord, final: Bool, low: Int, high: Int, target: Double,
                               random: inout SeededRandom) -> Int {
         let tonic = bar.intent.key.tonic.rawValue
         let periodEnd = final || (bar.index / phraseLength) % 2 == 1
         let triad = bar.intent.key.mode.isMajor ? [0, 4, 7] : [0, 3, 7]
         let interval = periodEnd ? 0 : (random.pick([triad[1], triad[2]]) ?? 0)
-        let pitchClass = (tonic + interval) % 12
-        let candidates = ((low - 6)...(high + 6)).filter { $0 % 12 == pitchClass }
+        var pitchClass = (tonic + interval) % 12
+        let tones = chord.tones.map(\.rawValue)
+        if bar.hasPlainHarmony && !tones.contains(pitchClass) {
+            // Rest on a tonic-triad tone the chord holds, or else on its root.
+            pitchClass = triad.map { (tonic + $0) % 12 }.first(where: tones.contains) ?? chord.root.rawValue
+        }
+        let candidates = (max(low - 6, 0)...min(high + 6, 127)).filter { $0 % 12 == pitchClass }
         let centre = (Double(low) + Double(high)) / 2
         return candidates.min { abs(Double($0) - centre) < abs(Double($1) - centre) } ?? Int(target.rounded())
     }
@@ -194,6 +231,6 @@ struct MelodyGenerator {
             accent = -4 + bar.intent.syncopation * 8 * (position % (perBeat / 2) == 0 ? 1 : 0.5)
         }
         accent += random.uniform(-3...3)
-        return midiVelocity(bar.intent.velocity + accent)
+        return midiVelocity(bar.intent.velocity + accent, ceiling: maxVelocity)
     }
 }

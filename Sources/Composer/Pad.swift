@@ -5,8 +5,18 @@ import EmoMusikCore
 /// afresh at each phrase start.
 struct PadGenerator {
     var grid: Grid
-    /// Lowest and highest pad pitches.
+    /// No note is louder (a constraint's maximum velocity).
+    var maxVelocity: Double = 127
+    /// Semitones the pad's range moves by.
+    var registerOffset: Int = 0
+    /// Lowest and highest pad pitches without a register offset.
     static let range = 50...74
+
+    /// ``range`` moved by the register offset, kept within MIDI's 0...127.
+    var range: ClosedRange<Int> {
+        let shift = min(max(registerOffset, -Self.range.lowerBound), 127 - Self.range.upperBound)
+        return (Self.range.lowerBound + shift)...(Self.range.upperBound + shift)
+    }
 
     func notes(for bars: [BarPlan]) -> [Note] {
         var notes: [Note] = []
@@ -17,12 +27,12 @@ struct PadGenerator {
             notes.append(Note(tick: note.start, duration: tick - note.start, pitch: UInt8(pitch), velocity: note.velocity))
         }
         for bar in bars {
-            let velocity = midiVelocity(bar.intent.velocity * 0.62)
+            let velocity = midiVelocity(bar.intent.velocity * 0.62, ceiling: maxVelocity)
             if bar.isPhraseStart {
                 for pitch in open.keys.sorted() { close(pitch, at: bar.startTick) }
             }
             for span in grid.chordSpans(of: bar) {
-                voicing = Self.voice(span.chord, after: voicing)
+                voicing = Self.voice(span.chord, after: voicing, in: range)
                 for pitch in open.keys.sorted() where !voicing.contains(pitch) { close(pitch, at: span.start) }
                 for pitch in voicing where open[pitch] == nil { open[pitch] = (span.start, velocity) }
             }
@@ -32,9 +42,10 @@ struct PadGenerator {
         return notes.sorted { ($0.tick, $0.pitch) < ($1.tick, $1.pitch) }
     }
 
-    /// The close-position voicing of `chord` in ``range`` nearest to `previous` (root position
-    /// around G3 when there is no previous voicing).
-    static func voice(_ chord: Chord, after previous: [Int]) -> [Int] {
+    /// The close-position voicing of `chord` in `range` nearest to `previous` (root position
+    /// around the range's G3, five semitones above its bottom, when there is no previous voicing).
+    static func voice(_ chord: Chord, after previous: [Int], in range: ClosedRange<Int> = Self.range) -> [Int] {
+        let home = range.lowerBound + 5
         var best: [Int] = []
         var bestCost = Double.infinity
         let count = chord.tones.count
@@ -50,7 +61,7 @@ struct PadGenerator {
                 guard let top = pitches.last, top <= range.upperBound else { continue }
                 let cost: Double
                 if previous.isEmpty {
-                    cost = Double(abs(low - 55)) + (rotation == 0 ? 0 : 4)
+                    cost = Double(abs(low - home)) + (rotation == 0 ? 0 : 4)
                 } else {
                     cost = zip(pitches, previous).reduce(0) { $0 + Double(abs($1.0 - $1.1)) }
                         + Double(abs(pitches.count - previous.count)) * 2

@@ -51,9 +51,23 @@ public struct BarPlan: Sendable, Hashable {
     public var chords: [Chord]
     /// The tempo (BPM) reached at the next bar line; the bar ramps toward it one beat at a time.
     public var endTempo: Double
+    /// The melody's palette; it changes only at phrase starts. A pentatonic bar has plain
+    /// harmony (its intent's tension is 0).
+    public var palette: ScalePalette = .diatonic
+    /// Whether the constraints and the targets let drums play in this bar (when false the
+    /// intent's percussion is 0 and its ensemble has no percussion).
+    public var percussionAllowed: Bool = true
 
     /// True on the first bar of a phrase.
     public var isPhraseStart: Bool { phrasePosition == 0 }
+}
+
+/// What the targets ask of one bar: an affect, a palette and whether drums may play (the
+/// configuration's constraints already applied).
+struct BarTarget {
+    var affect: Affect
+    var palette: ScalePalette
+    var percussion: Bool
 }
 
 /// Turns targets over time into bar plans that move musically: tempo ramps beat by beat with a
@@ -67,16 +81,27 @@ struct TransitionPlanner {
 
     /// Plans bars until the piece covers `duration` seconds (or exactly `barCount` bars when given).
     /// Chords are left empty for ``Harmony`` to fill.
-    func plan(duration: Double, barCount: Int?, target: (Double) -> Affect) -> (bars: [BarPlan], tempoMap: TempoMap) {
+    /// The palette holds until a phrase starts; the percussion switch applies from the bar line.
+    func plan(duration: Double, barCount: Int?, target: (Double) -> BarTarget) -> (bars: [BarPlan], tempoMap: TempoMap) {
         let grid = Grid(meter: meter)
         var bars: [BarPlan] = []
         var changes: [TempoChange] = []
         var seconds = 0.0
         var tick = 0
+        // The previous bar as the mapping planned it, before the switches (its ensemble, held
+        // through the phrase, still says whether the mapping wants drums).
         var previous: BarPlan?
         while barCount.map({ bars.count < $0 }) ?? (bars.isEmpty || seconds < duration - 1e-6) {
             let goal = target(seconds)
-            let bar = nextBar(index: bars.count, tick: tick, seconds: seconds, goal: goal, previous: previous)
+            let planned = nextBar(index: bars.count, tick: tick, seconds: seconds, goal: goal.affect, previous: previous)
+            var bar = planned
+            bar.palette = bar.isPhraseStart ? goal.palette : (bars.last?.palette ?? goal.palette)
+            if bar.palette == .pentatonic { bar.intent.tension = 0 }
+            bar.percussionAllowed = goal.percussion
+            if !goal.percussion {
+                bar.intent.percussion = 0
+                bar.intent.ensemble.percussion = false
+            }
             // One tempo change per beat, ramping linearly from the bar's tempo to the next bar's.
             for beat in 0..<grid.beatsPerBar {
                 let bpm = bar.intent.tempo + (bar.endTempo - bar.intent.tempo) * Double(beat) / Double(grid.beatsPerBar)
@@ -85,7 +110,7 @@ struct TransitionPlanner {
                 seconds += Double(change.microsecondsPerQuarter) * Double(grid.ticksPerBeat) / Double(grid.ticksPerQuarter) / 1_000_000
             }
             bars.append(bar)
-            previous = bar
+            previous = planned
             tick += grid.barTicks
         }
         let tempoMap = TempoMap(ticksPerQuarter: grid.ticksPerQuarter, changes: changes)
