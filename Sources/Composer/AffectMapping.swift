@@ -62,7 +62,7 @@ public struct AffectMapping: Sendable, Hashable {
     ///   - homeTonic: the tonic of every key; when nil, the constraints' (default C).
     ///   - meter: the meter written into every intent (default 4/4).
     ///   - constraints: what the mapping must stay within (default none).
-    public init(homeTonic: PitchClass? = nil, meter: Meter = .commonTime, constraints: MusicalConstraints = .none) {
+    public init(homeTonic: PitchClass? = nil, meter: Meter = .commonTime, constraints: MusicalConstraints = .unconstrained) {
         self.constraints = constraints
         self.meter = meter
         if let homeTonic { self.constraints.homeTonic = homeTonic }

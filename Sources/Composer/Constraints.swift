@@ -29,7 +29,7 @@ public enum ScalePalette: String, Sendable, Hashable, Codable, CaseIterable {
 /// loudness, instruments, register and palette it must stay within. The composer applies them
 /// where it makes its choices (the mapping and the generators), not by filtering its output.
 ///
-/// The defaults constrain nothing: composing with ``MusicalConstraints/none`` is composing as if
+/// The defaults constrain nothing: composing with ``MusicalConstraints/unconstrained`` is composing as if
 /// there were no constraints.
 ///
 /// | field | rule |
@@ -49,8 +49,9 @@ public enum ScalePalette: String, Sendable, Hashable, Codable, CaseIterable {
 /// triads, no harmonic-minor dominant, no pivot chords into a new key: keys change directly at
 /// the phrase start); the minor-mode and phrygian cadences use their diatonic v or bVII; the
 /// lydian tonic pedal sounds only under chords containing the tonic; and a melody note that would
-/// sound on into a chord it forms a minor second, major seventh or tritone with is cut at the
-/// chord change. So on every beat the melody, pad and bass sound notes of one consonant triad.
+/// sound on into a strong beat (downbeat or middle beat) or a chord change where it forms a minor
+/// second, major seventh or tritone with the chord is cut there. So on a strong beat no melody
+/// note forms one of those intervals with the pad or the bass.
 public struct MusicalConstraints: Sendable, Hashable, Codable {
     /// The tonic of every key (default C).
     public var homeTonic: PitchClass
@@ -89,7 +90,7 @@ public struct MusicalConstraints: Sendable, Hashable, Codable {
     }
 
     /// No constraints: the composer's own choices.
-    public static let none = MusicalConstraints()
+    public static let unconstrained = MusicalConstraints()
 
     /// The largest register offset accepted, in semitones either way (three octaves).
     public static let registerOffsetLimit = 36

@@ -14,8 +14,9 @@ import Foundation
 /// - Articulation sets the gate: the fraction of the time to the next onset that sounds.
 /// - A pentatonic bar uses only the palette's notes: chord tones in the palette on beats,
 ///   steps through the pentatonic scale between them.
-/// - In a bar with plain harmony a note that would sound into the next chord of the bar and
-///   form a minor second, major seventh or tritone with one of its tones is cut at the change;
+/// - In a bar with plain harmony a note that would sound on into a strong beat or a chord change
+///   of its bar and form a minor second, major seventh or tritone with a tone of the chord
+///   there is cut at that point;
 ///   a phrase coming to rest over a chord without the resting note rests on a tonic-triad tone
 ///   of that chord instead.
 struct MelodyGenerator {
@@ -116,11 +117,16 @@ struct MelodyGenerator {
         return (low, high)
     }
 
-    /// `duration`, or shorter so the note stops where a later chord of its bar starts when it
-    /// would clash with that chord (see ``isHarshInterval(_:_:)``).
+    /// `duration`, or shorter so the note stops at the first strong beat (the downbeat or the
+    /// middle beat) or chord change of its bar where it would clash with the chord sounding
+    /// there (see ``isHarshInterval(_:_:)``).
     private func cutBeforeClash(pitch: Int, tick: Int, duration: Int, bar: BarPlan) -> Int {
-        for span in grid.chordSpans(of: bar) where span.start > tick && span.start < tick + duration {
-            if span.chord.tones.contains(where: { isHarshInterval(pitch, $0.rawValue) }) { return span.start - tick }
+        let strong = ([0] + (grid.middleBeat.map { [$0] } ?? [])).map { bar.startTick + $0 * grid.ticksPerBeat }
+        let changes = grid.chordSpans(of: bar).map(\.start)
+        for t in Set(strong + changes).sorted() where t > tick && t < tick + duration {
+            if let chord = grid.chord(at: t, in: bar), chord.tones.contains(where: { isHarshInterval(pitch, $0.rawValue) }) {
+                return t - tick
+            }
         }
         return duration
     }
