@@ -234,6 +234,27 @@ extension Score {
         ScoreValidityTests.check(composition, "tension 0 timeline")
     }
 
+    @Test func allConstraintsTogetherInOtherMeters() {
+        let constraints = MusicalConstraints(
+            homeTonic: PitchClass(5), allowedModes: [.mixolydian, .dorian], tempoRange: 66...100, maxVelocity: 80,
+            percussion: true, maxTension: 0, ensemble: Ensemble(melody: 73, pad: 89, bass: 32), registerOffset: -7,
+            palette: .pentatonic)
+        for meter in [Meter.commonTime, .waltz, Meter(beatsPerBar: 6, beatUnit: 8), Meter(beatsPerBar: 5, beatUnit: 4)] {
+            let configuration = ComposerConfiguration(seed: 11, meter: meter, constraints: constraints)
+            #expect(throws: Never.self) { try configuration.validate() }
+            for (name, affect) in AffectGrid.emotions {
+                let composition = Composer(configuration: configuration).compose(affect: affect, bars: 13)
+                let label = "\(meter) \(name)"
+                ScoreValidityTests.check(composition, label)
+                #expect(Self.plainTriadViolations(composition).isEmpty, "\(label)")
+                #expect(Self.strongBeatClashes(composition, meter: meter).isEmpty, "\(label): \(Self.strongBeatClashes(composition, meter: meter).prefix(3))")
+                #expect(composition.bars.allSatisfy { [.mixolydian, .dorian].contains($0.intent.key.mode) && $0.intent.key.tonic == PitchClass(5) })
+                #expect(composition.score.tracks.flatMap(\.notes).allSatisfy { $0.velocity <= 80 })
+                #expect(composition.bars.allSatisfy { (66...100).contains($0.intent.tempo) })
+            }
+        }
+    }
+
     // MARK: palette
 
     @Test func pentatonicMelodyAndTheTonicStillHeard() {
