@@ -25,10 +25,10 @@ struct ComposeCommand: ParsableCommand {
             valueName: "name"))
     var emotionName: String?
 
-    @Option(help: "Valence, -1 (unpleasant) to 1 (pleasant). Use with --arousal.")
+    @Option(parsing: .unconditional, help: "Valence, -1 (unpleasant) to 1 (pleasant). Use with --arousal.")
     var valence: Double?
 
-    @Option(help: "Arousal, -1 (calm) to 1 (excited). Use with --valence.")
+    @Option(parsing: .unconditional, help: "Arousal, -1 (calm) to 1 (excited). Use with --valence.")
     var arousal: Double?
 
     @Option(help: "Length in bars.")

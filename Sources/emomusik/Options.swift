@@ -24,19 +24,37 @@ struct AudioOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "FluidSynth's chorus.")
     var chorus = true
 
+    @Option(help: "Reverb room size, 0 (small) to 1 (hall).")
+    var reverbRoomSize: Double = RenderSettings.reverbRoomSizeParameter.defaultValue
+
+    @Option(help: "Reverb level, 0 to 1.")
+    var reverbLevel: Double = RenderSettings.reverbLevelParameter.defaultValue
+
+    @Option(help: "FluidSynth's master gain; peaks above the ceiling are scaled down afterwards.")
+    var gain: Double = RenderSettings.gainParameter.defaultValue
+
+    @Option(parsing: .unconditional, help: "Highest allowed peak in dBFS, e.g. --ceiling -3; louder renders are scaled down to it.")
+    var ceiling: Double = RenderSettings.ceilingParameter.defaultValue
+
     @Option(help: "Seconds of release and reverb tail rendered after the last note.")
-    var tail: Double = 2
+    var tail: Double = RenderSettings.tailParameter.defaultValue
 
     enum BitDepth: String, ExpressibleByArgument, CaseIterable {
         case pcm16 = "16", pcm24 = "24", float
     }
 
     func validate() throws {
-        guard [44100, 48000].contains(sampleRate) else {
+        guard RenderSettings.supportedSampleRates.contains(sampleRate) else {
             throw ValidationError("--sample-rate \(sampleRate) is not supported; use 44100 or 48000.")
         }
-        guard tail >= 0, tail <= 30 else {
-            throw ValidationError("--tail \(tail) must be between 0 and 30 seconds.")
+        let values = [
+            (RenderSettings.reverbRoomSizeParameter, reverbRoomSize), (RenderSettings.reverbLevelParameter, reverbLevel),
+            (RenderSettings.gainParameter, gain), (RenderSettings.ceilingParameter, ceiling),
+            (RenderSettings.tailParameter, tail),
+        ]
+        for (parameter, value) in values where !(value.isFinite && parameter.range.contains(value)) {
+            throw ValidationError(
+                "--\(parameter.name) \(value) is outside \(parameter.range.lowerBound)...\(parameter.range.upperBound)\(parameter.unit.isEmpty ? "" : " \(parameter.unit)").")
         }
     }
 
@@ -45,6 +63,10 @@ struct AudioOptions: ParsableArguments {
         settings.sampleRate = sampleRate
         settings.reverb = reverb
         settings.chorus = chorus
+        settings.reverbRoomSize = reverbRoomSize
+        settings.reverbLevel = reverbLevel
+        settings.gain = gain
+        settings.ceilingDBFS = ceiling
         settings.tailSeconds = tail
         return settings
     }

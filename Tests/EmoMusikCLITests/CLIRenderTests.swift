@@ -54,6 +54,20 @@ struct CLIRenderTests {
         #expect(abs(seconds - (summary.duration + 2)) < 0.1, "WAV holds \(seconds) s for a \(summary.duration) s piece")
     }
 
+    @Test("negative values are read as values: --valence -0.6 --arousal -0.4 --ceiling -6")
+    func negativeArguments() throws {
+        let dir = try TemporaryDirectory()
+        let result = try CLI.run([
+            "compose", "--valence", "-0.6", "--arousal", "-0.4", "--bars", "4", "--ceiling", "-6", "--gain", "3", "--json",
+            "-o", dir.path("calm.wav"),
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
+        #expect(summary.keys.first?.mode == "minor")
+        let peak = try #require(summary.peakDBFS)
+        #expect(peak <= -6 + 1e-6 && peak > -30, "peak \(peak) dBFS with --ceiling -6 at gain 3")
+    }
+
     @Test("the same timeline, seed and soundfont render byte-identical audio twice")
     func reproducible() throws {
         let dir = try TemporaryDirectory()
