@@ -71,7 +71,7 @@ public enum GeneralMIDI {
     public static func closestName(to name: String) -> String? {
         let query = words(name).joined(separator: " ")
         guard !query.isEmpty else { return nil }
-        var best: (score: Int, whole: Int, index: Int)?
+        var best: (score: Int, index: Int)?
         for (index, candidate) in names.enumerated() {
             let parts = words(candidate)
             var score = Int.max
@@ -80,9 +80,7 @@ public enum GeneralMIDI {
                     score = min(score, editDistance(query, parts[start...end].joined(separator: " ")))
                 }
             }
-            let whole = editDistance(query, parts.joined(separator: " "))
-            let entry = (score, whole, index)
-            if best == nil || entry < best! { best = entry }
+            if best == nil || score < best!.score { best = (score, index) }
         }
         guard let best, best.score <= max(2, query.count / 3) else { return nil }
         return names[best.index]

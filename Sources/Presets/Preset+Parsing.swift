@@ -166,7 +166,7 @@ struct PresetParser {
             let names = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
             report(
                 "the key \(names) is written more than once in the same mapping; keep one",
-                line: c.mark.line, column: c.mark.column, field: duplicates.count == 1 ? nil : nil)
+                line: c.mark.line, column: c.mark.column, field: nil)
         case let .reader(problem, _, _, _):
             report("cannot read the text: \(problem)", line: 1, column: 1, field: nil)
         default:
@@ -219,7 +219,7 @@ struct PresetParser {
         let resolved = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
         if !FileManager.default.fileExists(atPath: resolved.path) {
             report(
-                "soundfont \"\(path)\" not found (looked for \(resolved.standardizedFileURL.path)); remove the line to use the default soundfont",
+                "soundfont \"\(path)\" not found (a relative path starts at the preset's folder); remove the line to use the default soundfont",
                 at: node, field: "soundfont")
         }
     }
@@ -275,7 +275,7 @@ struct PresetParser {
             report("unknown instrument \"\(scalar)\"; did you mean \"\(suggestion)\"?", at: node, field: path)
         } else {
             report(
-                "unknown instrument \"\(scalar)\"; use a General MIDI name (run 'emomusik preset new' for the list) or a program number 1...128",
+                "unknown instrument \"\(scalar)\"; use a General MIDI name (run 'emomusik preset instruments' for the list) or a program number 1...128",
                 at: node, field: path)
         }
         return nil
@@ -293,7 +293,9 @@ struct PresetParser {
         } else if let octaves = words[scalar.lowercased()] {
             voice.registerOctaves = octaves
         } else {
-            report("unknown register \"\(scalar)\"\(suggestion(for: scalar, among: ["low", "middle", "high"])); use low, middle, high or a number of octaves", at: node, field: path)
+            report(
+                "unknown register \"\(scalar)\"\(suggestion(for: scalar, among: ["low", "middle", "high"])) (use low, middle, high or a number of octaves from -2 to 2)",
+                at: node, field: path)
         }
     }
 
@@ -306,7 +308,7 @@ struct PresetParser {
         } else if let first = value.split(separator: " ").first, value.contains(" "), PitchClass(name: String(first)) != nil {
             report("key \"\(value)\" should be the home note only (key: \(first)); list the modes under modes:", at: node, field: "key")
         } else {
-            report("unknown key \"\(value)\"; use a note name such as C, D, F#, Bb", at: node, field: "key")
+            report("\"\(value)\" is not a note name; write the home key as C, D, Eb, F#, Bb, ...", at: node, field: "key")
         }
     }
 
@@ -340,8 +342,8 @@ struct PresetParser {
                 valid = false
                 let known = Mode.allCases.map(\.rawValue)
                 report(
-                    "unknown mode \"\(name)\"\(suggestion(for: key, among: known + Self.modeAliases.keys.sorted())); "
-                        + "modes are \(known.joined(separator: ", ")) (major = ionian, minor = aeolian)",
+                    "unknown mode \"\(name)\"\(suggestion(for: key, among: known + Self.modeAliases.keys.sorted())) "
+                        + "(modes: \(known.joined(separator: ", ")); major = ionian, minor = aeolian)",
                     at: item, field: path)
             }
         }
@@ -406,8 +408,10 @@ struct PresetParser {
         guard let name = scalarText(node, path: path, what: "an emotion name") else { return nil }
         if let emotion = Emotion(name: name) { return emotion }
         let known = Emotion.allCases.map(\.rawValue)
+        let adjectives = ["happy", "sad", "angry", "afraid", "surprised", "disgusted", "calm"]
         report(
-            "unknown emotion \"\(name)\"\(suggestion(for: name.lowercased(), among: known)); emotions are \(known.joined(separator: ", "))",
+            "unknown emotion \"\(name)\"\(suggestion(for: name.lowercased(), among: known + adjectives)) "
+                + "(emotions: \(known.joined(separator: ", ")))",
             at: node, field: path)
         return nil
     }
@@ -438,14 +442,15 @@ struct PresetParser {
             if descriptor == nil {
                 let ids = known.map(\.id)
                 report(
-                    "unknown strategy \"\(id)\"\(suggestion(for: id, among: ids)); "
-                        + (ids.isEmpty ? "no strategies are installed" : "strategies are \(ids.joined(separator: ", "))"),
+                    "unknown strategy \"\(id)\"\(suggestion(for: id, among: ids)) "
+                        + (ids.isEmpty ? "(no strategies are installed)" : "(strategies: \(ids.joined(separator: ", ")))"),
                     at: idNode, field: idPath)
             }
         }
         guard let optionsNode else { return }
         guard let options = fields(
-            of: optionsNode, path: "strategy.options", what: "strategy options", allowed: descriptor?.options.map(\.name))
+            of: optionsNode, path: "strategy.options", what: "strategy options", allowed: descriptor?.options.map(\.name),
+            noun: "option", owner: descriptor?.id)
         else { return }
         for (name, key, value) in options.entries {
             let path = "strategy.options." + name
@@ -534,7 +539,8 @@ struct PresetParser {
     /// The keys of a mapping node, in order, each known key once; reports unknown keys (with the
     /// closest known key) and a non-mapping node. `allowed` nil accepts any key.
     mutating func fields(
-        of node: Node, path: String?, what: String, allowed: [String]?, alternative: String? = nil
+        of node: Node, path: String?, what: String, allowed: [String]?, alternative: String? = nil,
+        noun: String = "key", owner: String? = nil
     ) -> Fields? {
         guard let mapping = node.mapping else {
             let expected = alternative.map { "a mapping (key: value lines) or \($0)" } ?? "a mapping (key: value lines)"
@@ -555,12 +561,10 @@ struct PresetParser {
             }
             let keyPath = path.map { "\($0).\(name)" } ?? name
             if let allowed, !allowed.contains(name) {
-                let within = path.map { " in \($0)" } ?? ""
+                let within = owner.map { " of \($0)" } ?? path.map { " in \($0)" } ?? ""
                 let hint = suggestion(for: name, among: allowed)
-                report(
-                    "unknown key \"\(name)\"\(within)\(hint)"
-                        + (hint.isEmpty && !allowed.isEmpty ? "; known keys: \(allowed.joined(separator: ", "))" : ""),
-                    at: key, field: keyPath)
+                let known = allowed.isEmpty ? " (\(owner ?? path ?? "it") takes no \(noun)s)" : " (known \(noun)s: \(allowed.joined(separator: ", ")))"
+                report("unknown \(noun) \"\(name)\"\(within)\(hint)\(hint.isEmpty ? known : "")", at: key, field: keyPath)
                 continue
             }
             result.entries.append((name, key, value))
@@ -586,7 +590,7 @@ struct PresetParser {
     }
 
     mutating func number(_ node: Node, path: String, range: ClosedRange<Double>?, unit: String?) -> Double? {
-        let name = String(path.split(separator: ".").last!)
+        let name = label(path)
         guard node.scalar != nil, !isNull(node), isPlainNumber(node) || node.float != nil, let x = node.float, x.isFinite else {
             report("\(name) must be a number, not \(describe(node))", at: node, field: path)
             return nil
@@ -601,7 +605,7 @@ struct PresetParser {
     }
 
     mutating func integer(_ node: Node, path: String, range: ClosedRange<Int>, unit: String) -> Int? {
-        let name = String(path.split(separator: ".").last!)
+        let name = label(path)
         guard let x = number(node, path: path, range: nil, unit: nil) else { return nil }
         guard let n = node.int else {
             report("\(name) must be a whole number, not \(format(x))", at: node, field: path)
@@ -625,6 +629,14 @@ struct PresetParser {
 
     // MARK: Helpers
 
+    /// How a field is named in a message: its key, with the parent for the short keys
+    /// (`tempo min`, `lead rate`, `target valence`).
+    func label(_ path: String) -> String {
+        let parts = path.split(separator: ".").map(String.init)
+        if parts.count >= 2, ["tempo", "lead", "target"].contains(parts[0]) { return parts[0] + " " + parts.last! }
+        return parts.last!
+    }
+
     func isNull(_ node: Node) -> Bool {
         guard let scalar = node.scalar else { return false }
         return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
@@ -647,10 +659,16 @@ struct PresetParser {
         }
     }
 
-    /// `; did you mean "x"?` for the closest candidate within a plausible edit distance, else "".
+    /// `; did you mean "x"?` for the closest candidate within a plausible edit distance (a
+    /// candidate that starts the value, or that the value starts, counts as one edit), else "".
     func suggestion(for value: String, among candidates: [String]) -> String {
-        let scored = candidates.map { ($0, editDistance($0.lowercased(), value.lowercased())) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, value.count / 2) else { return "" }
+        let value = value.lowercased()
+        let scored = candidates.map { candidate -> (String, Int) in
+            let c = candidate.lowercased()
+            let prefix = c.count >= 3 && value.count >= 3 && (value.hasPrefix(c) || c.hasPrefix(value))
+            return (candidate, prefix ? 1 : editDistance(c, value))
+        }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, value.count / 3) else { return "" }
         return "; did you mean \"\(best.0)\"?"
     }
 }
