@@ -1,4 +1,5 @@
 import EmoMusikCore
+import EmoMusikPlugins
 
 /// The emotion → music rules: a continuous, mostly linear map from a point on the circumplex to
 /// the listener-level cues of a ``MusicalIntent`` (DESIGN.md §5; Gabrielsson & Lindström 2010,

@@ -1,4 +1,5 @@
 import EmoMusikCore
+import EmoMusikPlugins
 
 /// Everything that shapes a composition besides its input: the seed, the emotion → music rules
 /// and the constraints they keep, the meter and how fast transitions may move.

@@ -1,14 +1,11 @@
 import EmoMusikCore
+import EmoMusikPlugins
 
-/// Which notes the melody may use.
-public enum ScalePalette: String, Sendable, Hashable, Codable, CaseIterable {
-    /// The seven notes of the mode.
-    case diatonic
-    /// The mode's five-note subset: major pentatonic (scale degrees 1 2 3 5 6) in the major-family
-    /// modes, minor pentatonic (1 3 4 5 7) in the minor-family ones. Harmony becomes plain
-    /// diatonic triads with at least two of their three tones in the subset.
-    case pentatonic
-
+/// The composer's reading of ``ScalePalette`` (declared in the plugin API, so strategies can ask
+/// for it): `.pentatonic` keeps the mode's five-note subset — major pentatonic (scale degrees
+/// 1 2 3 5 6) in the major-family modes, minor pentatonic (1 3 4 5 7) in the minor-family ones — and
+/// makes the harmony plain diatonic triads with at least two of their three tones in the subset.
+extension ScalePalette {
     /// The scale degrees (0-based) the palette keeps in a mode.
     public func degrees(in mode: Mode) -> [Int] {
         switch self {

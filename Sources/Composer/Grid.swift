@@ -1,4 +1,5 @@
 import EmoMusikCore
+import EmoMusikPlugins
 
 /// The metric grid of a score: ticks per beat and bar for a meter at 480 ticks per quarter, the
 /// sixteenth-of-a-beat subdivision the generators place notes on, and where chords sit in a bar.

@@ -1,4 +1,5 @@
 import EmoMusikCore
+import EmoMusikPlugins
 
 /// A chord of the composed harmony: a root and the pitch classes above it.
 public struct Chord: Hashable, Sendable, CustomStringConvertible {

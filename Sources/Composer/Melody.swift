@@ -1,4 +1,5 @@
 import EmoMusikCore
+import EmoMusikPlugins
 import Foundation
 
 /// The melody: one line in phrases, arch-shaped around the register centre.

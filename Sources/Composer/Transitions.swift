@@ -1,4 +1,5 @@
 import EmoMusikCore
+import EmoMusikPlugins
 
 /// How fast the music may follow a change of target, per bar. A preset's safety envelope can
 /// tighten these; the composer never exceeds them.

@@ -1,5 +1,6 @@
 import Composer
 import EmoMusikCore
+import EmoMusikPlugins
 import MusicAnalysis
 import Testing
 
