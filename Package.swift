@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Synth", targets: ["Synth"]),
         .library(name: "Presets", targets: ["Presets"]),
         .library(name: "Strategies", targets: ["Strategies"]),
+        .library(name: "Sessions", targets: ["Sessions"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,11 +49,13 @@ let package = Package(
         .target(name: "Presets", dependencies: [core, .product(name: "Yams", package: "Yams")]),
         // Built-in recommender strategies and the start-up plugin registry.
         .target(name: "Strategies", dependencies: [core]),
+        // The closed loop: child's affect → strategy → composer, presets applied, on a virtual clock.
+        .target(name: "Sessions", dependencies: [core, "Composer", "Strategies", "Presets"]),
 
         .executableTarget(
             name: "emomusik",
             dependencies: [
-                core, "Composer", "MIDIFile", "MusicAnalysis", "Synth", "Presets", "Strategies",
+                core, "Composer", "MIDIFile", "MusicAnalysis", "Synth", "Presets", "Strategies", "Sessions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: [core, "Synth"]),
         .testTarget(name: "PresetTests", dependencies: [core, "Presets", "Composer"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PluginTests", dependencies: [core, "Strategies"]),
+        .testTarget(name: "SessionTests", dependencies: [core, "Sessions", "Composer", "Presets", "Strategies"]),
         .testTarget(
             name: "EmoMusikCLITests",
             dependencies: [core, "emomusik", "Composer", "MIDIFile", "MusicAnalysis", "Synth"]
