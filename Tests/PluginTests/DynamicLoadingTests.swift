@@ -28,7 +28,8 @@ import Glibc
         #expect(registry.entries.map(\.id) == ["iso-principle", "lullaby", "mirror"])
         // The plugin reuses the host's libEmoMusikPluginAPI.so (by name) instead of loading the copy
         // beside it: one copy of every type, so its conformances are the host's protocols.
-        let mapped = try String(contentsOfFile: "/proc/self/maps", encoding: .utf8).split(separator: "\n")
+        let maps = try #require(FileHandle(forReadingAtPath: "/proc/self/maps")).readDataToEndOfFile()  // size 0 in stat
+        let mapped = String(decoding: maps, as: UTF8.self).split(separator: "\n")
             .compactMap { line in line.split(separator: " ", omittingEmptySubsequences: true).last.map(String.init) }
             .filter { $0.hasSuffix("/" + PluginLoader.apiLibraryName) }
         #expect(Set(mapped).count == 1)
