@@ -1,0 +1,171 @@
+import EmoMusikCore
+import Presets
+import Testing
+
+@Suite("Safety envelope")
+struct SafetyEnvelopeTests {
+    static let envelope = SafetyEnvelope(
+        maxVelocity: 80, maxLevelDBFS: -12, maxTempoChangePerBar: 4, maxLoudnessStep: 6, suddenDynamics: false,
+        percussion: false, dissonance: false, tempoRange: 60...96)
+
+    /// 4/4 at 480 ticks per quarter: a bar is 1920 ticks.
+    static let bar = 1920
+
+    /// A score that breaks every limit: loud notes, a loudness jump from bar to bar, percussion,
+    /// tempos outside the range and a tempo leap within a bar, CC7/CC11 above the ceiling and jumping.
+    static func violatingScore() -> Score {
+        var melody = Track(name: "melody", channel: 0, program: 73)
+        // Bar 1 soft, bar 2 very loud, bar 3 soft again, bar 5 loud after an empty bar 4.
+        for (bar, velocity) in [(0, 30), (1, 120), (2, 20), (4, 127)] {
+            for beat in 0..<4 {
+                melody.notes.append(Note(tick: bar * Self.bar + beat * 480, duration: 400, pitch: 72, velocity: UInt8(velocity)))
+            }
+        }
+        melody.controls = [
+            ControlChange(tick: 0, controller: ControlChange.volume, value: 127),
+            ControlChange(tick: 960, controller: ControlChange.expression, value: 20),
+            ControlChange(tick: 1920, controller: ControlChange.expression, value: 127),
+            ControlChange(tick: 2000, controller: ControlChange.pan, value: 127),
+        ]
+        var pad = Track(name: "pad", channel: 1, program: 89)
+        pad.notes = [
+            Note(tick: 0, duration: 1920, pitch: 60, velocity: 100),
+            Note(tick: 1920, duration: 1920, pitch: 62, velocity: 10),
+            Note(tick: 3840, duration: 1920, pitch: 64, velocity: 110),
+        ]
+        var drums = Track(name: "drums", channel: Track.percussionChannel, program: 0)
+        drums.notes = (0..<8).map { Note(tick: $0 * 480, duration: 60, pitch: 36, velocity: 127) }
+        let tempo = TempoMap(changes: [
+            TempoChange(tick: 0, bpm: 140),  // above the range
+            TempoChange(tick: 1920, bpm: 62),  // a leap down at a barline
+            TempoChange(tick: 2400, bpm: 96),  // a leap up within bar 2
+            TempoChange(tick: 5760, bpm: 30),  // below the range
+            TempoChange(tick: 6000, bpm: 90),
+        ])
+        return Score(tempoMap: tempo, tracks: [melody, pad, drums], endTick: 5 * Self.bar)
+    }
+
+    @Test("The violating score breaks every kind of limit")
+    func violatingScoreViolates() {
+        let kinds = Set(Self.envelope.check(Self.violatingScore()).map(\.kind))
+        #expect(kinds == Set(Violation.Kind.allCases))
+    }
+
+    @Test("apply brings every event inside the envelope")
+    func applyThenCheck() {
+        let (safe, adjustments) = Self.envelope.apply(to: Self.violatingScore())
+        #expect(Self.envelope.check(safe) == [])
+        #expect(Set(adjustments.map(\.kind)) == Set(EnvelopeAdjustment.Kind.allCases))
+        #expect(safe.tracks.map(\.name) == ["melody", "pad"])
+        #expect(safe.tracks.flatMap(\.notes).allSatisfy { $0.velocity <= 80 && $0.velocity >= 1 })
+        #expect(safe.tempoMap.changes.allSatisfy { (60...96).contains($0.bpm.rounded()) })
+        #expect(safe.tracks[0].controls.first { $0.controller == ControlChange.pan }?.value == 127, "pan is not a level")
+    }
+
+    @Test("apply is idempotent")
+    func idempotent() {
+        let (once, _) = Self.envelope.apply(to: Self.violatingScore())
+        let (twice, adjustments) = Self.envelope.apply(to: once)
+        #expect(twice == once)
+        #expect(adjustments == [])
+    }
+
+    @Test("apply never moves, lengthens or re-pitches a note")
+    func notesStayInTime() {
+        let original = Self.violatingScore()
+        let (safe, _) = Self.envelope.apply(to: original)
+        for track in safe.tracks {
+            let before = original.tracks.first { $0.name == track.name }!
+            #expect(track.notes.map(\.tick) == before.notes.map(\.tick))
+            #expect(track.notes.map(\.duration) == before.notes.map(\.duration))
+            #expect(track.notes.map(\.pitch) == before.notes.map(\.pitch))
+        }
+        #expect(safe.tempoMap.changes.map(\.tick) == original.tempoMap.changes.map(\.tick))
+        #expect(safe.endTick == original.endTick)
+    }
+
+    @Test("A score inside the envelope is left exactly as it is")
+    func safeScoreUntouched() {
+        var track = Track(name: "melody", channel: 0, program: 0)
+        track.notes = (0..<16).map { Note(tick: $0 * 480, duration: 480, pitch: 60, velocity: UInt8(60 + $0 % 4)) }
+        let score = Score(tempoMap: TempoMap(changes: [TempoChange(tick: 0, bpm: 72), TempoChange(tick: 1920, bpm: 75)]), tracks: [track])
+        let (result, adjustments) = Self.envelope.apply(to: score)
+        #expect(result == score)
+        #expect(adjustments == [])
+        #expect(Self.envelope.check(score) == [])
+    }
+
+    @Test("Sudden dynamics allowed: loudness steps stay, velocities are still capped")
+    func suddenDynamicsAllowed() {
+        var envelope = Self.envelope
+        envelope.suddenDynamics = true
+        envelope.percussion = true
+        let (safe, _) = envelope.apply(to: Self.violatingScore())
+        #expect(envelope.check(safe) == [])
+        let melody = safe.tracks[0].notes.map(\.velocity)
+        #expect(melody[0] == 30 && melody[4] == 80 && melody[8] == 20)
+        #expect(safe.tracks.count == 3)
+    }
+
+    @Test("Tempo walks bar by bar: within the range and at most the step per bar")
+    func tempoWalk() {
+        let (safe, _) = Self.envelope.apply(to: Self.violatingScore())
+        let bpms = safe.tempoMap.changes.map { ($0.bpm * 1000).rounded() / 1000 }
+        // 140 → 96 (range); bar 2 starts from 96: 62 → 92, then 96 stays within 4 of 92...96;
+        // bar 4 (tick 5760) from 96: 30 → 92; then 90 would make the bar span 90...96, so → 92.
+        #expect(bpms == [96, 92, 96, 92, 92])
+    }
+
+    @Test("Random scores always come out inside the envelope, and apply is idempotent on them", arguments: 0..<40)
+    func randomScores(seed: UInt64) {
+        var random = SplitMix(seed: seed)
+        let envelope = SafetyEnvelope(
+            maxVelocity: Int(random.next(in: 20...127)), maxTempoChangePerBar: Double(random.next(in: 1...10)),
+            maxLoudnessStep: Double(random.next(in: 1...20)), suddenDynamics: random.next(in: 0...3) == 0,
+            percussion: random.next(in: 0...1) == 0, tempoRange: 60...Double(random.next(in: 60...160)))
+        var tracks: [Track] = []
+        for channel in [0, 1, 9] {
+            var track = Track(name: "t\(channel)", channel: UInt8(channel), program: 0)
+            for _ in 0..<Int(random.next(in: 0...60)) {
+                track.notes.append(Note(
+                    tick: Int(random.next(in: 0...(16 * 1920))), duration: Int(random.next(in: 1...2000)),
+                    pitch: UInt8(random.next(in: 30...90)), velocity: UInt8(random.next(in: 1...127))))
+            }
+            for _ in 0..<Int(random.next(in: 0...10)) {
+                track.controls.append(ControlChange(
+                    tick: Int(random.next(in: 0...(16 * 1920))), controller: random.next(in: 0...1) == 0 ? 7 : 11,
+                    value: UInt8(random.next(in: 0...127))))
+            }
+            tracks.append(track)
+        }
+        let tempos = (0..<Int(random.next(in: 1...12))).map { _ in
+            TempoChange(tick: Int(random.next(in: 0...(16 * 1920))), bpm: Double(random.next(in: 30...220)))
+        }
+        var meters = [TimeSignatureChange(tick: 0, meter: .commonTime)]
+        if random.next(in: 0...1) == 0 { meters.append(TimeSignatureChange(tick: 4 * 1920, meter: .waltz)) }
+        let score = Score(tempoMap: TempoMap(changes: tempos), timeSignatures: meters, tracks: tracks)
+        let (safe, _) = envelope.apply(to: score)
+        #expect(envelope.check(safe) == [], "seed \(seed)")
+        #expect(envelope.apply(to: safe).0 == safe, "seed \(seed)")
+        for track in safe.tracks {
+            let before = score.tracks.first { $0.name == track.name }!
+            #expect(track.notes.map(\.tick) == before.notes.map(\.tick))
+        }
+    }
+}
+
+/// A small seeded generator, so failures reproduce.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func next(in range: ClosedRange<Int>) -> Int {
+        range.lowerBound + Int(next() % UInt64(range.count))
+    }
+}
