@@ -11,12 +11,12 @@ struct PluginsCommand: ParsableCommand {
         commandName: "plugins",
         abstract: "List the recognizer and strategy plugins, and build the external ones.",
         discussion: """
-            Built-in plugins are compiled into emomusik. External plugins are dynamic libraries,
-            found in plugins/*/.build/release (or .build/debug) under the project directory, in
-            each directory of $EMOMUSIK_PLUGIN_PATH (colon-separated), and in
-            $XDG_DATA_HOME/emomusik/plugins (default ~/.local/share/emomusik/plugins). A library
-            built for another plugin ABI version or Swift toolchain is listed as skipped, with the
-            reason, and never loaded further.
+            Built-in plugins are compiled into emomusik. External plugins are dynamic
+            libraries, found in plugins/*/.build/release (or .build/debug) under the
+            project directory, in each directory of $EMOMUSIK_PLUGIN_PATH
+            (colon-separated), and in $XDG_DATA_HOME/emomusik/plugins (default
+            ~/.local/share/emomusik/plugins). A library built for another plugin ABI
+            version or Swift toolchain is listed as skipped, with the reason.
 
             Examples:
               emomusik plugins build                 # every package in plugins/
@@ -63,7 +63,37 @@ extension PluginsCommand {
         struct Listing: Encodable {
             struct Plugin: Encodable {
                 var id, kind, version, displayName, summary, source, status: String
-                var options: [PluginOption]
+                var options: [Option]
+            }
+            /// An option as plain JSON: the default as a JSON number, boolean or string.
+            struct Option: Encodable {
+                var name, type, help: String
+                var unit: String?
+                var defaultValue: Value?
+                var range: [Double]?
+                var choices: [String]?
+
+                init(_ option: PluginOption) {
+                    name = option.name
+                    type = option.type.rawValue
+                    help = option.help
+                    unit = option.unit
+                    defaultValue = option.defaultValue.map { Value(value: $0) }
+                    range = option.range.map { [$0.lowerBound, $0.upperBound] }
+                    choices = option.choices.isEmpty ? nil : option.choices
+                }
+            }
+            struct Value: Encodable {
+                var value: PluginOptionValue
+                func encode(to encoder: any Encoder) throws {
+                    var container = encoder.singleValueContainer()
+                    switch value {
+                    case .number(let x): try container.encode(x)
+                    case .integer(let n): try container.encode(n)
+                    case .boolean(let b): try container.encode(b)
+                    case .string(let s): try container.encode(s)
+                    }
+                }
             }
             var plugins: [Plugin]
             var failures: [[String: String]]
@@ -79,7 +109,7 @@ extension PluginsCommand {
                         .init(
                             id: $0.id, kind: $0.kind.rawValue, version: $0.version, displayName: $0.descriptor.displayName,
                             summary: $0.descriptor.summary, source: $0.source.description, status: $0.status,
-                            options: $0.descriptor.options)
+                            options: $0.descriptor.options.map(Listing.Option.init))
                     },
                     failures: failures.map { ["path": $0.path, "reason": $0.reason] }))
                 return
@@ -106,10 +136,11 @@ extension PluginsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build the plugin packages in plugins/ with this machine's Swift toolchain.",
             discussion: """
-                Runs `swift build -c release --package-path plugins/NAME` for each plugin package
-                (every directory of plugins/ with a Package.swift, or the ones named), showing the
-                compiler's output as it comes. Plugins must be built with the toolchain that built
-                emomusik; `emomusik plugins list` shows any that were not.
+                Runs `swift build -c release --package-path plugins/NAME` for each plugin
+                package (every directory of plugins/ with a Package.swift, or the ones
+                named), showing the compiler's output as it comes. Plugins must be built
+                with the toolchain that built emomusik; `emomusik plugins list` shows any
+                that were not.
 
                 Examples:
                   emomusik plugins build
