@@ -17,6 +17,8 @@ struct EmoMusikCommand: ParsableCommand {
             Every subcommand explains itself: emomusik help <subcommand>.
             """,
         version: "0.1.0",
-        subcommands: [ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, BenchCommand.self]
+        subcommands: [
+            ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, PluginsCommand.self, BenchCommand.self,
+        ]
     )
 }
