@@ -49,7 +49,8 @@ struct ComposeCommand: ParsableCommand {
     func validate() throws {
         if let emotionName, Emotion(name: emotionName) == nil {
             throw ValidationError(
-                "Unknown emotion '\(emotionName)'. Did you mean '\(Emotion.closest(to: emotionName))'? "
+                "Unknown emotion '\(emotionName)'. "
+                    + (Emotion.closest(to: emotionName).map { "Did you mean '\($0)'? " } ?? "")
                     + "Known: \(Emotion.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         switch (emotionName, valence, arousal) {

@@ -175,8 +175,8 @@ extension PluginsCommand {
                 throw ValidationError("No plugin packages in \(project.directory)/plugins (a directory with a Package.swift each). Use --project to name the project directory.")
             }
             for name in names where !available.contains(name) {
-                let closest = available.min { editDistance($0, name) < editDistance($1, name) }!
-                throw ValidationError("No plugin package 'plugins/\(name)'; did you mean '\(closest)'? Available: \(available.joined(separator: ", ")).")
+                let suggestion = closestMatch(to: name, among: available).map { " Did you mean '\($0)'?" } ?? ""
+                throw ValidationError("No plugin package 'plugins/\(name)'.\(suggestion) Available: \(available.joined(separator: ", ")).")
             }
         }
 

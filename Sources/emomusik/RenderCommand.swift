@@ -1,6 +1,7 @@
 import ArgumentParser
 import Composer
 import EmoMusikCore
+import EmoMusikPlugins
 import Foundation
 
 struct RenderCommand: ParsableCommand {
@@ -23,6 +24,7 @@ struct RenderCommand: ParsableCommand {
               emomusik render --timeline examples/timeline.csv            # out/timeline.wav + .mid
               emomusik render --timeline t.csv --out clips --name child-3 --format flac
               emomusik render --timeline t.csv -o t.mid --json
+              emomusik render --timeline child.csv --strategy iso-principle   # the timeline is the child
             """
     )
 
@@ -44,6 +46,7 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "Seed of the composer's random choices.")
     var seed: UInt64 = 1
 
+    @OptionGroup(title: "Strategy") var strategy: StrategyOptions
     @OptionGroup(title: "Audio") var audio: AudioOptions
     @OptionGroup var summary: SummaryOptions
 
@@ -70,7 +73,16 @@ struct RenderCommand: ParsableCommand {
             plan = try OutputPlan(paths: outputs)
         }
         try plan.checkWritable()
-        let composition = Composer(configuration: ComposerConfiguration(seed: seed)).compose(timeline: parsed)
+        let composer = Composer(configuration: ComposerConfiguration(seed: seed))
+        let composition: Composition
+        if let id = strategy.strategy {
+            let targets = try strategyTargets(
+                child: parsed, strategyID: id, options: try strategy.parsedOptions(), goal: SessionGoal(target: .neutral),
+                registry: standardRegistry())
+            composition = composer.compose(targets: targets)
+        } else {
+            composition = composer.compose(timeline: parsed)
+        }
         let result = try writeOutputs(composition, seed: seed, plan: plan, audio: audio, showProgress: !summary.json)
         try printSummary(result, json: summary.json)
     }

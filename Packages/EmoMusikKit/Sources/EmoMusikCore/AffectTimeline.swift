@@ -94,7 +94,7 @@ extension AffectTimeline {
                 guard let emotion = Emotion(name: values[0]) else {
                     throw fail(
                         "unknown emotion '\(values[0])'", field: "emotion", column: 2,
-                        hint: "did you mean '\(Emotion.closest(to: values[0]))'? Known: "
+                        hint: (Emotion.closest(to: values[0]).map { "did you mean '\($0)'? " } ?? "") + "Known: "
                             + Emotion.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 keyframe = Keyframe(time: time, affect: emotion.affect, emotion: emotion)

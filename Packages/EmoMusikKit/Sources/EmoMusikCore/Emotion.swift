@@ -39,9 +39,9 @@ public enum Emotion: String, CaseIterable, Sendable, Codable, CustomStringConver
         }
     }
 
-    /// The emotion whose name is closest in edit distance, for "did you mean" hints.
-    public static func closest(to name: String) -> Emotion {
-        allCases.min { editDistance($0.rawValue, name.lowercased()) < editDistance($1.rawValue, name.lowercased()) }!
+    /// The emotion a misspelt name most plausibly meant, for "did you mean" hints.
+    public static func closest(to name: String) -> Emotion? {
+        closestMatch(to: name, among: allCases.map(\.rawValue)).flatMap(Emotion.init(rawValue:))
     }
 
     /// The expected affect of a probability vector over ``allCases`` (normalised if it does not sum to 1).
@@ -57,6 +57,23 @@ public enum Emotion: String, CaseIterable, Sendable, Codable, CustomStringConver
         }
         return Affect(valence: valence, arousal: arousal)
     }
+}
+
+/// The candidate `value` most plausibly meant, for "did you mean" hints: the nearest by edit
+/// distance, case-insensitively, where a candidate that starts the value or that the value starts
+/// (both at least three letters) counts as one edit; nil when even the nearest is more than
+/// `max(2, value.count / 3)` edits away.
+public func closestMatch(to value: String, among candidates: [String]) -> String? {
+    let value = value.lowercased()
+    let scored = candidates.map { candidate -> (candidate: String, distance: Int) in
+        let c = candidate.lowercased()
+        let prefix = c.count >= 3 && value.count >= 3 && (value.hasPrefix(c) || c.hasPrefix(value))
+        return (candidate, prefix ? 1 : editDistance(c, value))
+    }
+    guard let best = scored.min(by: { $0.distance < $1.distance }), best.distance <= max(2, value.count / 3) else {
+        return nil
+    }
+    return best.candidate
 }
 
 /// Levenshtein distance, for suggestions in error messages.

@@ -74,7 +74,7 @@ public struct PluginOption: Sendable, Hashable, Codable {
             return nil
         case (.choice, .string(let s)):
             if choices.contains(s) { return nil }
-            let closest = choices.min { editDistance($0, s) < editDistance($1, s) }
+            let closest = closestMatch(to: s, among: choices)
             return "\(name) \(value) is not one of \(choices.joined(separator: ", "))"
                 + (closest.map { "; did you mean \"\($0)\"?" } ?? "")
         default:

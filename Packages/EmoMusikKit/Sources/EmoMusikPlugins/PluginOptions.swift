@@ -23,9 +23,9 @@ public struct PluginOptions: Sendable, Equatable {
             if names.isEmpty {
                 throw EmoMusikError(.plugin, "\(what) takes no options, but '\(name)' was given")
             }
-            let closest = names.min { editDistance($0, name) < editDistance($1, name) }!
+            let suggestion = closestMatch(to: name, among: names).map { "; did you mean '\($0)'?" } ?? ""
             throw EmoMusikError(
-                .plugin, "unknown option '\(name)' for \(what); did you mean '\(closest)'?",
+                .plugin, "unknown option '\(name)' for \(what)\(suggestion)",
                 hint: "\(descriptor.id) takes: \(names.joined(separator: ", "))")
         }
         var values: [String: PluginOptionValue] = [:]

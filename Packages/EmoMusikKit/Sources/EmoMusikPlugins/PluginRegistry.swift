@@ -194,7 +194,7 @@ public final class PluginRegistry: @unchecked Sendable {
             return found
         }
         let ids = registered.filter { $0.entry.kind == kind }.map(\.entry.id)
-        let closest = ids.min { editDistance($0, id) < editDistance($1, id) }
+        let closest = closestMatch(to: id, among: ids)
         throw EmoMusikError(
             .plugin,
             "no \(kind) plugin '\(id)'" + (closest.map { "; did you mean '\($0)'?" } ?? ""),
