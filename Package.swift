@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "ComposerTests", dependencies: [core, "Composer", "MusicAnalysis", "MIDIFile"]),
         .testTarget(name: "MIDIFileTests", dependencies: [core, "MIDIFile", "MusicAnalysis"]),
         .testTarget(name: "SynthTests", dependencies: [core, "Synth"]),
-        .testTarget(name: "PresetTests", dependencies: [core, "Presets", "Composer"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PresetTests", dependencies: [core, "Presets", "Composer", "Strategies"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PluginTests", dependencies: [core, "Strategies"]),
         .testTarget(name: "SessionTests", dependencies: [core, "Sessions", "Composer", "Presets", "Strategies"]),
         .testTarget(

@@ -58,17 +58,6 @@ public struct Preset: Sendable, Hashable {
         fade = 30
         safety = SafetyEnvelope()
     }
-
-    /// The musical limits the composer must respect, gathered in one value.
-    public var constraints: MusicalConstraints {
-        MusicalConstraints(
-            tonic: tonic, modes: modes, tempoRange: tempo,
-            ensemble: Ensemble(
-                melody: ensemble.melody.program, pad: ensemble.pad.program, bass: ensemble.bass.program,
-                percussion: ensemble.percussion && safety.percussion),
-            registerOctaves: (ensemble.melody.registerOctaves, ensemble.pad.registerOctaves, ensemble.bass.registerOctaves),
-            tensionCap: safety.dissonance ? 1 : 0, maxVelocity: safety.maxVelocity)
-    }
 }
 
 /// The voices of a preset's arrangement.
@@ -144,46 +133,5 @@ public struct StrategyChoice: Sendable, Hashable {
     public init(id: String, options: [String: PluginOptionValue] = [:]) {
         self.id = id
         self.options = options
-    }
-}
-
-/// A preset's musical limits, in the composer's terms. The composer (or whoever builds the
-/// ``MusicalIntent``) should pass each intent through ``constrain(_:)``; the safety envelope then
-/// catches anything that still slips through at the event level.
-public struct MusicalConstraints: Sendable {
-    /// Every key the music uses has this tonic.
-    public var tonic: PitchClass
-    /// Allowed modes on the tonic, never empty.
-    public var modes: [Mode]
-    public var tempoRange: ClosedRange<Double>
-    /// Programs are 0-based; `percussion` is already false when the safety envelope forbids it.
-    public var ensemble: Ensemble
-    /// Register shifts in octaves of the melody, pad and bass voices.
-    public var registerOctaves: (melody: Int, pad: Int, bass: Int)
-    /// Upper bound of ``MusicalIntent/tension``: 0 without dissonance (plain diatonic triads), else 1.
-    public var tensionCap: Double
-    /// Upper bound of every note velocity (and of ``MusicalIntent/velocity``).
-    public var maxVelocity: Int
-
-    /// `intent` moved inside the constraints: the key onto the home tonic and the allowed mode
-    /// nearest in brightness (ties go to the darker, calmer mode), tempo, velocity and tension
-    /// clamped, the preset's instruments, no percussion when it is off. Idempotent. Register
-    /// shifts are not applied here (the intent's register is affect-driven; the composer adds
-    /// ``registerOctaves`` where it places each voice).
-    public func constrain(_ intent: MusicalIntent) -> MusicalIntent {
-        var result = intent
-        let order = Mode.allCases
-        let wanted = order.firstIndex(of: intent.key.mode)!
-        let mode = modes.min { a, b in
-            let da = abs(order.firstIndex(of: a)! - wanted), db = abs(order.firstIndex(of: b)! - wanted)
-            return da != db ? da < db : order.firstIndex(of: a)! > order.firstIndex(of: b)!
-        } ?? intent.key.mode
-        result.key = Key(tonic: tonic, mode: mode)
-        result.tempo = min(max(intent.tempo, tempoRange.lowerBound), tempoRange.upperBound)
-        result.velocity = min(max(intent.velocity, 1), Double(maxVelocity))
-        result.tension = min(max(intent.tension, 0), tensionCap)
-        result.ensemble = ensemble
-        if !ensemble.percussion { result.percussion = 0 }
-        return result
     }
 }

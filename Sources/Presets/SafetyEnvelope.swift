@@ -23,7 +23,7 @@ public struct SafetyEnvelope: Sendable, Hashable {
     /// Whether the percussion channel may sound at all (`percussion`). Default true.
     public var percussion: Bool
     /// Whether dissonant harmony (sevenths, diminished colour, suspensions) is allowed
-    /// (`dissonance`). A composer constraint (``MusicalConstraints/tensionCap``): a score does not
+    /// (`dissonance`). A composer constraint (the composer's maximum tension): a score does not
     /// say which notes were meant as dissonance, so ``check(_:)`` cannot see it. Default true.
     public var dissonance: Bool
     /// Every tempo stays within this, in BPM: the preset's `tempo:` range. Default 60...120.
@@ -187,7 +187,8 @@ extension SafetyEnvelope {
         let bars = BarIndex(score)
 
         if !percussion {
-            let dropped = result.tracks.filter { $0.isPercussion }
+            // A silent percussion track goes too, without being reported: nothing audible changed.
+            let dropped = result.tracks.filter { $0.isPercussion && !$0.notes.isEmpty }
             for track in dropped {
                 adjustments.append(EnvelopeAdjustment(
                     kind: .percussionDropped, track: track.name, tick: nil, count: track.notes.count,

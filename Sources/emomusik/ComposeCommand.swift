@@ -1,6 +1,7 @@
 import ArgumentParser
 import Composer
 import EmoMusikCore
+import Sessions
 
 struct ComposeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,7 @@ struct ComposeCommand: ParsableCommand {
               emomusik compose --emotion happiness -o happy.wav -o happy.mid
               emomusik compose --valence -0.6 --arousal -0.4 --bars 32 --seed 7 -o calm.flac
               emomusik compose --emotion anger --json -o anger.mid
+              emomusik compose --preset calm-down -o audition.wav   # the preset's target, limits and sound
             """
     )
 
@@ -40,6 +42,7 @@ struct ComposeCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("A file to write: .wav, .flac or .mid. Repeat for several.", valueName: "file"))
     var outputs: [String] = []
 
+    @OptionGroup(title: "Preset") var preset: PresetOptions
     @OptionGroup(title: "Audio") var audio: AudioOptions
     @OptionGroup var summary: SummaryOptions
 
@@ -58,7 +61,9 @@ struct ComposeCommand: ParsableCommand {
         case (.some, _, _):
             throw ValidationError("Give either --emotion or --valence with --arousal, not both.")
         case (nil, nil, nil):
-            throw ValidationError("Say what to express: --emotion NAME, or --valence V --arousal A.")
+            guard preset.preset != nil else {
+                throw ValidationError("Say what to express: --emotion NAME, or --valence V --arousal A (or --preset NAME for its target).")
+            }
         default:
             throw ValidationError("--valence and --arousal go together; give both.")
         }
@@ -71,12 +76,20 @@ struct ComposeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let affect = emotion?.affect ?? Affect(valence: valence!, arousal: arousal!)
+        var loaded = try preset.load(registry: standardRegistry())
+        let given = emotion?.affect ?? valence.map { Affect(valence: $0, arousal: arousal!) }
+        guard let affect = given ?? loaded?.preset.target.affect else {
+            throw ValidationError("Say what to express: --emotion NAME, or --valence V --arousal A.")
+        }
         let plan = try OutputPlan(paths: outputs)
         try plan.checkWritable()
-        let composer = Composer(configuration: ComposerConfiguration(seed: seed))
-        let composition = composer.compose(affect: affect, bars: bars)
-        let result = try writeOutputs(composition, seed: seed, plan: plan, audio: audio, showProgress: !summary.json)
+        let configuration = loaded?.preset.composerConfiguration(seed: seed) ?? ComposerConfiguration(seed: seed)
+        var composition = Composer(configuration: configuration).compose(affect: affect, bars: bars)
+        if let current = loaded {
+            (composition.score, loaded!.adjustments) = current.preset.enforce(composition)
+        }
+        let result = try writeOutputs(
+            composition, seed: seed, plan: plan, audio: audio, preset: loaded, showProgress: !summary.json)
         try printSummary(result, json: summary.json)
     }
 }

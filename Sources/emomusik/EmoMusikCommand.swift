@@ -18,7 +18,8 @@ struct EmoMusikCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, PluginsCommand.self, BenchCommand.self,
+            ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, PresetCommand.self, PluginsCommand.self,
+            BenchCommand.self,
         ]
     )
 }

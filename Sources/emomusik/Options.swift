@@ -79,8 +79,8 @@ struct AudioOptions: ParsableArguments {
         }
     }
 
-    /// The soundfont to use, by the documented search order.
-    func resolveSoundfont() throws -> String {
+    /// The soundfont to use: `--soundfont`, then the preset's, then the documented search order.
+    func resolveSoundfont(presetSoundfont: String? = nil) throws -> String {
         var projectDirectories = ["soundfonts"]
         // Next to a checkout's build products: .build/<config>/emomusik → ../../soundfonts.
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -88,7 +88,7 @@ struct AudioOptions: ParsableArguments {
         let bundled = checkout.appendingPathComponent("soundfonts").path
         if bundled != FileManager.default.currentDirectoryPath + "/soundfonts" { projectDirectories.append(bundled) }
         return try SoundfontLocator(
-            explicit: soundfont, environment: ProcessInfo.processInfo.environment,
+            explicit: soundfont ?? presetSoundfont, environment: ProcessInfo.processInfo.environment,
             projectDirectories: projectDirectories
         ).resolve()
     }

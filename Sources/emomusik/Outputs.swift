@@ -59,11 +59,18 @@ struct RenderSummary: Encodable {
     var peakDBFS: Double?
     var soundfont: String?
     var files: [String]
+    /// The preset's name, when one shaped the music.
+    var preset: String?
+    /// What the preset's safety envelope had to change, when a preset was given.
+    var envelopeAdjustments: [String]?
 }
 
-/// Writes a composition to every requested file and returns the summary.
+/// Writes a composition to every requested file and returns the summary. With a preset, its
+/// safety envelope has already been applied to `composition.score`; its soundfont and level
+/// ceiling apply here.
 func writeOutputs(
-    _ composition: Composition, seed: UInt64, plan: OutputPlan, audio: AudioOptions, showProgress: Bool
+    _ composition: Composition, seed: UInt64, plan: OutputPlan, audio: AudioOptions, preset: LoadedPreset?,
+    showProgress: Bool
 ) throws -> RenderSummary {
     let score = composition.score
     var summary = RenderSummary(
@@ -74,7 +81,8 @@ func writeOutputs(
         keys: score.keyChanges.map {
             .init(time: rounded(score.tempoMap.seconds(atTick: $0.tick)), key: $0.key.description, mode: $0.key.mode.family.rawValue)
         },
-        peakDBFS: nil, soundfont: nil, files: [])
+        peakDBFS: nil, soundfont: nil, files: [], preset: preset?.preset.name,
+        envelopeAdjustments: preset.map { $0.adjustments.map(\.description) })
 
     for (path, kind) in plan.files where kind == .midi {
         try StandardMIDIFile.write(score, to: path)
@@ -82,9 +90,11 @@ func writeOutputs(
     }
     guard plan.needsAudio else { return summary }
 
-    let soundfont = try audio.resolveSoundfont()
+    let soundfont = try audio.resolveSoundfont(presetSoundfont: preset?.soundfont)
     summary.soundfont = soundfont
-    let renderer = try OfflineRenderer(soundfontPath: soundfont, settings: audio.settings)
+    var settings = audio.settings
+    if let preset { settings.ceilingDBFS = min(settings.ceilingDBFS, preset.preset.safety.maxLevelDBFS) }
+    let renderer = try OfflineRenderer(soundfontPath: soundfont, settings: settings)
     let progress = showProgress && score.duration > 2 ? ProgressLine(label: "rendering", total: score.duration) : nil
     let rendered = try renderer.render(score) { fraction in progress?.update(fraction) }
     progress?.finish()
@@ -108,6 +118,10 @@ func printSummary(_ summary: RenderSummary, json: Bool) throws {
     print("\(formatTime(summary.duration)), \(summary.bars) bars, \(summary.noteCount) notes")
     if let low = tempos.min(), let high = tempos.max() {
         print("tempo \(low == high ? "\(low)" : "\(low)–\(high)") BPM; keys: \(keys.isEmpty ? "none" : keys)")
+    }
+    if let preset = summary.preset {
+        let changes = summary.envelopeAdjustments ?? []
+        print("preset \(preset): safety envelope \(changes.isEmpty ? "needed no changes" : "adjusted: " + changes.joined(separator: "; "))")
     }
     if let peak = summary.peakDBFS {
         print("peak \(peak) dBFS")

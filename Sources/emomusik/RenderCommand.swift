@@ -3,6 +3,7 @@ import Composer
 import EmoMusikCore
 import EmoMusikPlugins
 import Foundation
+import Sessions
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +26,11 @@ struct RenderCommand: ParsableCommand {
               emomusik render --timeline t.csv --out clips --name child-3 --format flac
               emomusik render --timeline t.csv -o t.mid --json
               emomusik render --timeline child.csv --strategy iso-principle   # the timeline is the child
+              emomusik render --timeline child.csv --preset calm-down        # the preset's strategy leads
+
+            With --strategy or --preset the timeline describes the child, and the strategy decides
+            what the music expresses (a preset names its strategy, target and lead rate). A
+            preset's safety envelope is applied to every event last.
             """
     )
 
@@ -47,6 +53,7 @@ struct RenderCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     @OptionGroup(title: "Strategy") var strategy: StrategyOptions
+    @OptionGroup(title: "Preset") var preset: PresetOptions
     @OptionGroup(title: "Audio") var audio: AudioOptions
     @OptionGroup var summary: SummaryOptions
 
@@ -73,17 +80,26 @@ struct RenderCommand: ParsableCommand {
             plan = try OutputPlan(paths: outputs)
         }
         try plan.checkWritable()
-        let composer = Composer(configuration: ComposerConfiguration(seed: seed))
-        let composition: Composition
-        if let id = strategy.strategy {
-            let targets = try strategyTargets(
-                child: parsed, strategyID: id, options: try strategy.parsedOptions(), goal: SessionGoal(target: .neutral),
-                registry: standardRegistry())
+        let registry = standardRegistry()
+        var loaded = try preset.load(registry: registry)
+        let configuration = loaded?.preset.composerConfiguration(seed: seed) ?? ComposerConfiguration(seed: seed)
+        let composer = Composer(configuration: configuration)
+        var composition: Composition
+        if let id = strategy.strategy ?? loaded?.preset.strategy.id {
+            // The preset's strategy options, unless --strategy names another strategy; --strategy-option wins.
+            var options = strategy.strategy == nil ? loaded?.preset.strategy.options ?? [:] : [:]
+            options.merge(try strategy.parsedOptions()) { _, given in given }
+            let goal = loaded?.preset.goal ?? SessionGoal(target: .neutral)
+            let targets = try strategyTargets(child: parsed, strategyID: id, options: options, goal: goal, registry: registry)
             composition = composer.compose(targets: targets)
         } else {
             composition = composer.compose(timeline: parsed)
         }
-        let result = try writeOutputs(composition, seed: seed, plan: plan, audio: audio, showProgress: !summary.json)
+        if let current = loaded {
+            (composition.score, loaded!.adjustments) = current.preset.enforce(composition)
+        }
+        let result = try writeOutputs(
+            composition, seed: seed, plan: plan, audio: audio, preset: loaded, showProgress: !summary.json)
         try printSummary(result, json: summary.json)
     }
 }

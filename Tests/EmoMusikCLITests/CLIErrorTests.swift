@@ -25,7 +25,7 @@ struct CLIErrorTests {
     func composeNeedsTargetAndOutput() throws {
         let none = try CLI.run(["compose", "-o", "/tmp/x.mid"])
         #expect(none.status != 0)
-        #expect(none.stderr.contains("Say what to express: --emotion NAME, or --valence V --arousal A."))
+        #expect(none.stderr.contains("Say what to express: --emotion NAME, or --valence V --arousal A (or --preset NAME for its target)."))
         let noOutput = try CLI.run(["compose", "--emotion", "sadness"])
         #expect(noOutput.status != 0)
         #expect(noOutput.stderr.contains("Name at least one output file with -o"))

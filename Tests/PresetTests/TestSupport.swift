@@ -1,6 +1,7 @@
 import EmoMusikCore
 import EmoMusikPlugins
 import Foundation
+import Strategies
 
 /// Strategy descriptors standing in for the plugin registry: the four ids presets use, with
 /// options of every kind so the option checks have something to check.
@@ -19,6 +20,9 @@ let testStrategies: [PluginDescriptor] = [
     PluginDescriptor(id: "lullaby", displayName: "Lullaby", version: "1.0.0", kind: .strategy, summary: "Wind down."),
     PluginDescriptor(id: "manual", displayName: "Manual", version: "1.0.0", kind: .recognizer, summary: "Keyboard input."),
 ]
+
+/// The strategies compiled into emomusik: what the shipped presets must validate against.
+let builtInStrategies: [PluginDescriptor] = BuiltInPlugins.strategies.map { $0.descriptor }
 
 /// The directory of the fixtures copied into the test bundle.
 let fixtures: URL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!

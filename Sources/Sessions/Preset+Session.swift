@@ -1,0 +1,40 @@
+import Composer
+import EmoMusikCore
+import EmoMusikPlugins
+import Presets
+
+extension Preset {
+    /// What the preset lets the composer do, in the composer's terms: the home tonic, the allowed
+    /// modes, the tempo range, the loudest velocity, the instruments, percussion only when both the
+    /// ensemble and the safety envelope allow it, no dissonant harmony when the envelope forbids it,
+    /// and the melody voice's register shift.
+    ///
+    /// The composer shifts all pitched voices by one offset; the preset's pad and bass register
+    /// settings are not yet applied separately (the melody's is used for all three).
+    public var composerConstraints: MusicalConstraints {
+        MusicalConstraints(
+            homeTonic: tonic, allowedModes: modes, tempoRange: tempo, maxVelocity: Double(safety.maxVelocity),
+            percussion: ensemble.percussion && safety.percussion, maxTension: safety.dissonance ? 1 : 0,
+            ensemble: Ensemble(
+                melody: ensemble.melody.program, pad: ensemble.pad.program, bass: ensemble.bass.program,
+                percussion: ensemble.percussion && safety.percussion),
+            registerOffset: 12 * ensemble.melody.registerOctaves)
+    }
+
+    /// Where the preset leads, and how fast, for a strategy.
+    public var goal: SessionGoal {
+        SessionGoal(target: target.affect, neutral: .neutral, leadRate: leadRate)
+    }
+
+    /// The composer configured for this preset, with `seed`.
+    public func composerConfiguration(seed: UInt64) -> ComposerConfiguration {
+        ComposerConfiguration(seed: seed, constraints: composerConstraints)
+    }
+
+    /// `composition`'s score with the safety envelope applied last, so that no strategy, plugin or
+    /// composer rule exceeds it, and what the envelope had to change.
+    public func enforce(_ composition: Composition) -> (score: Score, adjustments: [EnvelopeAdjustment]) {
+        let (score, adjustments) = safety.apply(to: composition.score)
+        return (score, adjustments)
+    }
+}
