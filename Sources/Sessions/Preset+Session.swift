@@ -26,9 +26,19 @@ extension Preset {
         SessionGoal(target: target.affect, neutral: .neutral, leadRate: leadRate)
     }
 
+    /// How fast the composer may move from bar to bar: its own limits, tightened to the envelope's
+    /// tempo step and (unless sudden dynamics are allowed) loudness step, so that the music already
+    /// moves within the envelope and the envelope seldom has to step in.
+    public var transitionLimits: TransitionLimits {
+        var limits = TransitionLimits.standard
+        limits.tempoPerBar = min(limits.tempoPerBar, safety.maxTempoChangePerBar)
+        if !safety.suddenDynamics { limits.velocityPerBar = min(limits.velocityPerBar, safety.maxLoudnessStep) }
+        return limits
+    }
+
     /// The composer configured for this preset, with `seed`.
     public func composerConfiguration(seed: UInt64) -> ComposerConfiguration {
-        ComposerConfiguration(seed: seed, constraints: composerConstraints)
+        ComposerConfiguration(seed: seed, limits: transitionLimits, constraints: composerConstraints)
     }
 
     /// `composition`'s score with the safety envelope applied last, so that no strategy, plugin or
