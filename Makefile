@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/emomusik
 
-.PHONY: setup build run test bench clean
+.PHONY: setup build run test bench plugins clean
 
 setup:
 	@scripts/setup.sh
@@ -24,5 +24,9 @@ test:
 bench: build
 	$(RELEASE_BIN) bench render
 
+## Builds the example plugins in plugins/ as dynamic libraries (release).
+plugins: build
+	$(RELEASE_BIN) plugins build
+
 clean:
-	rm -rf .build out
+	rm -rf .build out plugins/*/.build
