@@ -22,6 +22,9 @@ let package = Package(
         .library(name: "Presets", targets: ["Presets"]),
         .library(name: "Strategies", targets: ["Strategies"]),
         .library(name: "Sessions", targets: ["Sessions"]),
+        .library(name: "FaceLandmarks", targets: ["FaceLandmarks"]),
+        .library(name: "EmotionNet", targets: ["EmotionNet"]),
+        .library(name: "Statistics", targets: ["Statistics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -49,6 +52,12 @@ let package = Package(
         .target(name: "Presets", dependencies: [core, .product(name: "Yams", package: "Yams")]),
         // Built-in recommender strategies and the start-up plugin registry.
         .target(name: "Strategies", dependencies: [core]),
+        // Facial landmarks: formats, normalisation, node features, the face graph, synthetic expressions.
+        .target(name: "FaceLandmarks", dependencies: [core]),
+        // Tensors on OpenBLAS, GCN and Transformer layers with backpropagation, Adam, model files.
+        .target(name: "EmotionNet", dependencies: [core, "COpenBLAS"]),
+        // Classification metrics, bootstrap intervals, intraclass correlation (no third-party code).
+        .target(name: "Statistics", dependencies: [core]),
         // The closed loop: child's affect → strategy → composer, presets applied, on a virtual clock.
         .target(name: "Sessions", dependencies: [core, "Composer", "Strategies", "Presets"]),
 
@@ -56,6 +65,7 @@ let package = Package(
             name: "emomusik",
             dependencies: [
                 core, "Composer", "MIDIFile", "MusicAnalysis", "Synth", "Presets", "Strategies", "Sessions",
+                "FaceLandmarks", "EmotionNet", "Statistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,6 +77,9 @@ let package = Package(
         .testTarget(name: "PresetTests", dependencies: [core, "Presets", "Composer", "Strategies"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PluginTests", dependencies: [core, "Strategies"]),
         .testTarget(name: "SessionTests", dependencies: [core, "Sessions", "Composer", "Presets", "Strategies"]),
+        .testTarget(name: "FaceLandmarksTests", dependencies: [core, "FaceLandmarks"]),
+        .testTarget(name: "EmotionNetTests", dependencies: [core, "EmotionNet"]),
+        .testTarget(name: "StatisticsTests", dependencies: [core, "Statistics"]),
         .testTarget(
             name: "EmoMusikCLITests",
             dependencies: [core, "emomusik", "Composer", "MIDIFile", "MusicAnalysis", "Synth"]
