@@ -17,6 +17,28 @@ struct CLIPresetTests {
         for preset in presets { #expect(result.stdout.contains("ok \(preset)")) }
     }
 
+    struct RenderSummary: Decodable {
+        var peakDBFS: Double?
+        var preset: String?
+    }
+
+    @Test(
+        "each shipped preset renders audio within its level ceiling",
+        arguments: ["bedtime", "calm-down", "low-stimulation", "morning-circle", "social-play"])
+    func presetRenders(name: String) throws {
+        let dir = try TemporaryDirectory()
+        let result = try CLI.run(["compose", "--preset", name, "--bars", "4", "--json", "-o", dir.path("\(name).wav")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try JSONDecoder().decode(RenderSummary.self, from: Data(result.stdout.utf8))
+        let text = try String(contentsOfFile: CLI.packageRoot.appendingPathComponent("presets/\(name).yaml").path, encoding: .utf8)
+        let ceiling = try #require(
+            text.split(separator: "\n").first { $0.contains("max-level-dbfs:") }
+                .flatMap { Double($0.split(separator: ":")[1].split(separator: "#")[0].trimmingCharacters(in: .whitespaces)) })
+        let peak = try #require(summary.peakDBFS, "\(name) rendered silence")
+        #expect(peak <= ceiling + 1e-6, "\(name): peak \(peak) dBFS above its ceiling \(ceiling)")
+        #expect(peak > -60, "\(name): peak \(peak) dBFS is inaudible")
+    }
+
     @Test("a bad preset is refused with every error, each naming file, line, column and field")
     func invalidPreset() throws {
         let dir = try TemporaryDirectory()
