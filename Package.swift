@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "FaceLandmarks", targets: ["FaceLandmarks"]),
         .library(name: "EmotionNet", targets: ["EmotionNet"]),
         .library(name: "Statistics", targets: ["Statistics"]),
+        .library(name: "Recognition", targets: ["Recognition"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -58,6 +59,8 @@ let package = Package(
         .target(name: "EmotionNet", dependencies: [core, "COpenBLAS"]),
         // Classification metrics, bootstrap intervals, intraclass correlation (no third-party code).
         .target(name: "Statistics", dependencies: [core]),
+        // Landmark datasets → network training with transfer, the baseline, evaluation, the recognizer plugin.
+        .target(name: "Recognition", dependencies: [core, "FaceLandmarks", "EmotionNet", "Statistics"]),
         // The closed loop: child's affect → strategy → composer, presets applied, on a virtual clock.
         .target(name: "Sessions", dependencies: [core, "Composer", "Strategies", "Presets"]),
 
@@ -65,7 +68,7 @@ let package = Package(
             name: "emomusik",
             dependencies: [
                 core, "Composer", "MIDIFile", "MusicAnalysis", "Synth", "Presets", "Strategies", "Sessions",
-                "FaceLandmarks", "EmotionNet", "Statistics",
+                "FaceLandmarks", "EmotionNet", "Statistics", "Recognition",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,6 +83,7 @@ let package = Package(
         .testTarget(name: "FaceLandmarksTests", dependencies: [core, "FaceLandmarks"]),
         .testTarget(name: "EmotionNetTests", dependencies: [core, "EmotionNet"]),
         .testTarget(name: "StatisticsTests", dependencies: [core, "Statistics"]),
+        .testTarget(name: "RecognitionTests", dependencies: [core, "Recognition", "FaceLandmarks", "EmotionNet", "Statistics"]),
         .testTarget(
             name: "EmoMusikCLITests",
             dependencies: [core, "emomusik", "Composer", "MIDIFile", "MusicAnalysis", "Synth"]
