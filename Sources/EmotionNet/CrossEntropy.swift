@@ -2,12 +2,12 @@ import Foundation
 
 /// Softmax cross-entropy for one sample, with class weights and label smoothing.
 ///
-/// With p = softmax(z), target q = (1 − ε)·onehot(y) + ε/K, and sample weight w = classWeights[y]
+/// The loss is accumulated and returned in Double. With p = softmax(z), target q = (1 − ε)·onehot(y) + ε/K, and sample weight w = classWeights[y]
 /// (1 without weights): loss = −w·Σₖ qₖ·log pₖ and dloss/dz = w·(p − q).
 public enum SoftmaxCrossEntropy {
     public static func lossAndGradient(
         logits: [Float], label: Int, classWeights: [Float]? = nil, labelSmoothing: Float = 0
-    ) -> (loss: Float, gradient: [Float]) {
+    ) -> (loss: Double, gradient: [Float]) {
         let classes = logits.count
         precondition(label >= 0 && label < classes, "label \(label) is outside 0..<\(classes)")
         precondition(labelSmoothing >= 0 && labelSmoothing < 1, "label smoothing must be in [0, 1), got \(labelSmoothing)")
@@ -26,6 +26,6 @@ public enum SoftmaxCrossEntropy {
             loss -= Double(q) * logP
             gradient[k] = weight * (Float(exp(logP)) - q)
         }
-        return (Float(loss) * weight, gradient)
+        return (loss * Double(weight), gradient)
     }
 }
