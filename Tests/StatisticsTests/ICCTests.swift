@@ -1,0 +1,118 @@
+import EmoMusikCore
+import Foundation
+import Statistics
+import Testing
+
+/// Shrout & Fleiss (1979), Table 2: six targets rated by four judges.
+let shroutFleiss: [[Double]] = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+
+/// Compares every form with pingouin 0.7.0 (ICC, F, df, p) and with the unrounded CI bounds from
+/// the published formulas (scripts/reference_stats.py checks them against pingouin's rounded CI95).
+func expectMatchesReference(_ analysis: ICCAnalysis, _ key: String) {
+    let ref = reference[key] as! [String: Any]
+    expectClose(analysis.msr, double(ref, "msr"), relative: 1e-12, "MSR")
+    expectClose(analysis.msc, double(ref, "msc"), relative: 1e-12, "MSC")
+    expectClose(analysis.mse, double(ref, "mse"), relative: 1e-12, "MSE")
+    expectClose(analysis.msw, double(ref, "msw"), relative: 1e-12, "MSW")
+    let forms = ref["forms"] as! [[String: Any]]
+    #expect(analysis.results.map(\.form.rawValue) == forms.map { $0["form"] as! String })
+    for (result, expected) in zip(analysis.results, forms) {
+        let name = result.form.rawValue
+        #expect(result.form.label == expected["pingouinType"] as! String)
+        expectClose(result.icc, double(expected, "icc"), relative: 1e-10, "\(name) ICC")
+        expectClose(result.f, double(expected, "f"), relative: 1e-10, "\(name) F")
+        #expect(result.df1 == double(expected, "df1") && result.df2 == double(expected, "df2"), "\(name) df")
+        expectClose(result.pValue, double(expected, "p"), relative: 1e-7, "\(name) p")
+        let ci = expected["ci95"] as! [Double]
+        expectClose(result.lower, ci[0], absolute: 1e-7, "\(name) CI lower")
+        expectClose(result.upper, ci[1], absolute: 1e-7, "\(name) CI upper")
+        let rounded = expected["ci95Pingouin"] as! [Double]
+        #expect((result.lower * 100).rounded() / 100 == rounded[0], "\(name) CI lower as pingouin prints it")
+        #expect((result.upper * 100).rounded() / 100 == rounded[1], "\(name) CI upper as pingouin prints it")
+    }
+}
+
+@Suite struct ICCTests {
+    @Test func shroutFleissPublishedValues() {
+        let analysis = IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss))
+        let published: [(ICCForm, Double)] = [
+            (.icc1, 0.17), (.icc2, 0.29), (.icc3, 0.71), (.icc1k, 0.44), (.icc2k, 0.62), (.icc3k, 0.91),
+        ]
+        for (form, value) in published {
+            #expect((analysis[form].icc * 100).rounded() / 100 == value, "\(form.rawValue) = \(analysis[form].icc)")
+        }
+        #expect(analysis.targets == 6 && analysis.raters == 4)
+        #expect(analysis[.icc1].df1 == 5 && analysis[.icc1].df2 == 18)
+        #expect(analysis[.icc2].df1 == 5 && analysis[.icc2].df2 == 15)
+    }
+
+    @Test func shroutFleissMatchesPingouin() throws {
+        expectMatchesReference(IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss)), "iccShroutFleiss")
+        // The same through the long-format CSV reader.
+        let fromCSV = try RatingMatrix.loadLongCSV(path: fixturePath("shrout_fleiss.csv"))
+        #expect(fromCSV.values == shroutFleiss)
+        #expect(fromCSV.targets.first == "t1" && fromCSV.raters == ["judge1", "judge2", "judge3", "judge4"])
+        expectMatchesReference(IntraclassCorrelation.analyze(fromCSV), "iccShroutFleiss")
+    }
+
+    @Test func randomTwentyByFiveMatchesPingouin() throws {
+        let ratings = try RatingMatrix.loadLongCSV(path: fixturePath("random_20x5.csv"))
+        #expect(ratings.targets.count == 20 && ratings.raters.count == 5)
+        expectMatchesReference(IntraclassCorrelation.analyze(ratings), "iccRandom20x5")
+    }
+
+    @Test func ratingsInAnyOrderAndExtraColumns() throws {
+        let csv = """
+            rating,Rater,Target,comment
+            3,b,x,"fine, really"
+            4,a,x,
+            5,a,y,
+            2,b,y,ok
+
+            """
+        let m = try RatingMatrix.parseLongCSV(csv, file: "mixed.csv")
+        #expect(m.targets == ["x", "y"] && m.raters == ["b", "a"])
+        #expect(m.values == [[3, 4], [2, 5]])
+    }
+
+    @Test func missingCellNamesTargetAndRater() {
+        let csv = "target,rater,rating\nt1,r1,3\nt1,r2,4\nt2,r1,5\nt3,r1,2\nt3,r2,2\n"
+        let error = #expect(throws: EmoMusikError.self) { try RatingMatrix.parseLongCSV(csv, file: "gaps.csv") }
+        #expect(error?.code == .incompleteDesign)
+        #expect(error?.message == "incomplete design: target 't2' has no rating from rater 'r2'")
+        #expect(error?.location?.file == "gaps.csv")
+    }
+
+    @Test func nonNumericRatingNamesFileLineAndField() {
+        let csv = "target,rater,rating\nt1,r1,3\nt1,r2,four\n"
+        let error = #expect(throws: EmoMusikError.self) { try RatingMatrix.parseLongCSV(csv, file: "words.csv") }
+        #expect(error?.location == SourceLocation(file: "words.csv", line: 3, column: 3, field: "rating"))
+        #expect(error?.description.hasPrefix("words.csv:3:3 (rating): 'rating' value 'four' is not a number") == true)
+    }
+
+    @Test func missingColumnIsNamedWithTheClosestOne() {
+        let csv = "target,rater,ratng\nt1,r1,3\n"
+        let error = #expect(throws: EmoMusikError.self) { try RatingMatrix.parseLongCSV(csv, file: "typo.csv") }
+        #expect(error?.message == "no column 'rating' in the header")
+        #expect(error?.location == SourceLocation(file: "typo.csv", line: 1, field: "rating"))
+        #expect(error?.hint == "did you mean 'ratng'? The header has: target, rater, ratng")
+    }
+
+    @Test func duplicatesShortRowsAndTooSmallDesignsAreRefused() {
+        let duplicate = "target,rater,rating\nt1,r1,3\nt1,r2,4\nt1,r1,5\n"
+        let error = #expect(throws: EmoMusikError.self) { try RatingMatrix.parseLongCSV(duplicate, file: "d.csv") }
+        #expect(error?.message == "target 't1' is rated by rater 'r1' twice (first on line 2)")
+        #expect(error?.location?.line == 4)
+
+        let short = "target,rater,rating\nt1,r1\n"
+        let shortError = #expect(throws: EmoMusikError.self) { try RatingMatrix.parseLongCSV(short, file: "s.csv") }
+        #expect(shortError?.location == SourceLocation(file: "s.csv", line: 2, field: "rating"))
+
+        let oneRater = "target,rater,rating\nt1,r1,3\nt2,r1,4\n"
+        let smallError = #expect(throws: EmoMusikError.self) { try RatingMatrix.parseLongCSV(oneRater, file: "o.csv") }
+        #expect(smallError?.message.contains("at least 2 targets and 2 raters") == true)
+
+        let empty = #expect(throws: EmoMusikError.self) { try RatingMatrix.parseLongCSV("\n\n", file: "e.csv") }
+        #expect(empty?.message == "'e.csv' is empty: a header row is needed")
+    }
+}
