@@ -116,3 +116,28 @@ func expectMatchesReference(_ analysis: ICCAnalysis, _ key: String) {
         #expect(empty?.message == "'e.csv' is empty: a header row is needed")
     }
 }
+
+@Suite struct ReportingTests {
+    @Test func iccTableShowsEveryFormWithItsTestAndInterval() {
+        let table = IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss)).table()
+        let lines = table.split(separator: "\n").map(String.init)
+        #expect(lines.count == 8)
+        #expect(lines[0] == "Intraclass correlation: 6 targets × 4 raters (MSR 11.2417, MSC 32.4861, MSE 1.0194, MSW 6.2639)")
+        #expect(lines[1].hasPrefix("Form  Type      Description") && lines[1].hasSuffix("p  CI95"))
+        #expect(lines[2].hasPrefix("ICC1  ICC(1,1)  Single rater, absolute agreement, one-way random raters"))
+        #expect(lines[2].hasSuffix("0.166     1.795     5    18     0.1648  [-0.133, 0.723]"))
+        #expect(lines[3].hasSuffix("0.290    11.027     5    15   1.35e-04  [0.019, 0.761]"))
+        #expect(lines[7].hasPrefix("ICC3k ICC(C,k)  Mean of k raters, consistency, two-way fixed raters"))
+        #expect(lines[7].hasSuffix("0.909    11.027     5    15   1.35e-04  [0.676, 0.986]"))
+    }
+
+    @Test func bootstrapSummaryNamesBothIntervals() {
+        let x: [Double] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 30]
+        let result = Bootstrap(resamples: 500, seed: 3).run(count: x.count) { SampleStatistic.mean(x, $0) }
+        let text = result.summary(statistic: "mean of 'x'")
+        #expect(text.hasPrefix("mean of 'x': 7.5000  (10 observations, 500 resamples, seed 3)\n"))
+        #expect(text.contains("95% percentile interval: ["))
+        #expect(text.contains("95% BCa interval:        ["))
+        #expect(text.contains("acceleration a = "))
+    }
+}
