@@ -201,7 +201,10 @@ public final class Trainer {
         let throughGraph = config.graphLearningRateMultiplier > 0
         var loss = 0.0
         var correct = 0
+        let frameSize = model.config.nodes * model.config.channels
         for sample in batch {
+            precondition(sample.features.count == sample.frames * frameSize,
+                         "TrainingSample has \(sample.features.count) features for \(sample.frames) frames; the network needs \(frameSize) per frame")
             let logits = model.forward(sequence: sample.features, validFrames: sample.validFrames, training: true)
             if logits.indices.max(by: { logits[$0] < logits[$1] }) == sample.label { correct += 1 }
             let (l, gradient) = SoftmaxCrossEntropy.lossAndGradient(
