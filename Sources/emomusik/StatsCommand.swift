@@ -16,7 +16,7 @@ struct StatsCommand: ParsableCommand {
               emomusik stats icc ratings.csv
               emomusik stats icc ratings.csv --json
               emomusik stats bootstrap scores.csv --column score
-              emomusik stats bootstrap scores.csv --column score --statistic median --seed 7
+              emomusik stats bootstrap scores.csv --column score --statistic median
               emomusik stats bootstrap scores.csv --column score --cluster subject
             """,
         subcommands: [ICC.self, BootstrapInterval.self]
@@ -100,7 +100,8 @@ extension StatsCommand {
                 Examples:
                   emomusik stats bootstrap scores.csv --column score
                   emomusik stats bootstrap scores.csv --column score --statistic median
-                  emomusik stats bootstrap scores.csv --column score --resamples 10000 --seed 42
+                  emomusik stats bootstrap scores.csv --column score --seed 42
+                  emomusik stats bootstrap scores.csv --column score --resamples 10000
                   emomusik stats bootstrap scores.csv --column score --cluster subject --json
                 """)
 
@@ -172,7 +173,7 @@ extension StatsCommand {
 /// JSON with sorted keys; infinities and NaN (e.g. an F with zero residual) become null.
 private func jsonText<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 

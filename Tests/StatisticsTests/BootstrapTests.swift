@@ -119,3 +119,18 @@ func mean(_ values: [Double], _ indices: [Int]) -> Double { SampleStatistic.mean
         #expect(oneSided.interval(.bca).method == .percentile)
     }
 }
+
+@Suite struct GroupedJackknifeTests {
+    @Test func groupedJackknifeEstimatesTheSameAcceleration() {
+        // Exponential(1) by inversion: the acceleration of the mean is about skewness/(6√n) = 2/(6√n).
+        var generator = SplitMix64(seed: 21)
+        let x = (0..<3000).map { _ in -log(1 - generator.nextUnit()) }
+        let full = Bootstrap(resamples: 50, seed: 1, jackknifeLimit: 5000).run(count: x.count) { mean(x, $0) }
+        let grouped = Bootstrap(resamples: 50, seed: 1, jackknifeLimit: 500).run(count: x.count) { mean(x, $0) }
+        #expect(full.jackknife.count == 3000 && grouped.jackknife.count == 500)
+        let expected = 2 / (6 * Double(x.count).squareRoot())
+        expectClose(full.acceleration, expected, relative: 0.3, "full jackknife acceleration")
+        expectClose(grouped.acceleration, full.acceleration, relative: 0.3, "grouped vs full acceleration")
+        #expect(grouped.sortedReplicates == full.sortedReplicates)
+    }
+}
