@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "SessionTests", dependencies: [core, "Sessions", "Composer", "Presets", "Strategies"]),
         .testTarget(name: "FaceLandmarksTests", dependencies: [core, "FaceLandmarks"]),
         .testTarget(name: "EmotionNetTests", dependencies: [core, "EmotionNet"]),
-        .testTarget(name: "StatisticsTests", dependencies: [core, "Statistics"]),
+        .testTarget(name: "StatisticsTests", dependencies: [core, "Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "RecognitionTests", dependencies: [core, "Recognition", "FaceLandmarks", "EmotionNet", "Statistics"]),
         .testTarget(
             name: "EmoMusikCLITests",

@@ -19,7 +19,7 @@ struct EmoMusikCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, PresetCommand.self, PluginsCommand.self,
-            BenchCommand.self,
+            StatsCommand.self, BenchCommand.self,
         ]
     )
 }
