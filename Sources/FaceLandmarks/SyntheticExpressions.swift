@@ -26,15 +26,15 @@ public enum SyntheticDomain: String, CaseIterable, Sendable, CustomStringConvert
         case .child:
             SyntheticParameters(
                 intensity: 0.35...0.85, ambiguousFraction: 0.12, ambiguousIntensity: 0.15...0.3, perUnitIntensity: 0.5...1.3,
-                dropUnitProbability: 0.3, distractorProbability: 0.25, distractorIntensity: 0...0.25,
+                dropUnitProbability: 0.2, distractorProbability: 0.2, distractorIntensity: 0...0.15,
                 onsetStart: 2...12, onsetFrames: 4...10, apexFrames: 4...14, offsetProbability: 0.7,
                 offsetFrames: 4...10, offsetLevel: 0.1...0.5, unitDelay: 3,
                 proportions: FaceProportions(
                     eyeSize: 0.15, browHeight: -0.03, noseLength: -0.12, mouthHeight: -0.05, faceLength: -0.08,
                     chinWidth: -0.12, faceWidth: 0.03),
                 identitySD: 0.05, pointSD: 0.007,
-                scale: 80...130, yawSD: 10, rollSD: 8, poseDrift: 1, translationSD: 40,
-                jitter: 0.005, dropProbability: 0.03, dropBurstProbability: 0.03, confidence: 0.7...0.98)
+                scale: 80...130, yawSD: 10, rollSD: 8, poseDrift: 0.5, translationSD: 40,
+                jitter: 0.0025, dropProbability: 0.03, dropBurstProbability: 0.03, confidence: 0.7...0.98)
         }
     }
 }
