@@ -34,7 +34,7 @@ public enum SyntheticDomain: String, CaseIterable, Sendable, CustomStringConvert
                     chinWidth: -0.12, faceWidth: 0.03),
                 identitySD: 0.05, pointSD: 0.007,
                 scale: 80...130, yawSD: 10, rollSD: 8, poseDrift: 0.5, translationSD: 40,
-                jitter: 0.0025, dropProbability: 0.03, dropBurstProbability: 0.03, confidence: 0.7...0.98)
+                jitter: 0.0025, dropProbability: 0.03, dropBurstProbability: 0.012, confidence: 0.7...0.98)
         }
     }
 }
