@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "PresetTests", dependencies: [core, "Presets", "Composer", "Strategies"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PluginTests", dependencies: [core, "Strategies"]),
         .testTarget(name: "SessionTests", dependencies: [core, "Sessions", "Composer", "Presets", "Strategies"]),
-        .testTarget(name: "FaceLandmarksTests", dependencies: [core, "FaceLandmarks"]),
+        .testTarget(name: "FaceLandmarksTests", dependencies: [core, "FaceLandmarks"], exclude: ["Fixtures"]),
         .testTarget(name: "EmotionNetTests", dependencies: [core, "EmotionNet"]),
         .testTarget(name: "StatisticsTests", dependencies: [core, "Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "RecognitionTests", dependencies: [core, "Recognition", "FaceLandmarks", "EmotionNet", "Statistics"]),

@@ -19,7 +19,7 @@ struct EmoMusikCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, PresetCommand.self, PluginsCommand.self,
-            StatsCommand.self, BenchCommand.self,
+            DatasetCommand.self, StatsCommand.self, ExperimentCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -1,0 +1,160 @@
+import EmoMusikCore
+import EmotionNet
+import FaceLandmarks
+import Foundation
+import Statistics
+
+/// The synthetic transfer-learning benchmark of issue 4, with every seed and size written down:
+/// (a) the network trained on the target domain alone with a small fraction of its labels,
+/// (b) pre-trained on the source domain then fine-tuned on the same labels, (c) logistic regression
+/// on normalised apex-frame landmarks of the same labels. All three are tested on held-out target
+/// subjects. Figures from it are figures on synthetic faces, not on real children.
+public struct TransferExperiment: Sendable {
+    public struct Configuration: Sendable, Codable, Equatable {
+        /// Posed-adult (source) sequences.
+        public var sourceCount = 1400
+        /// Child (target) sequences, before the subject split.
+        public var targetCount = 1400
+        /// Fraction of target subjects held out for the test.
+        public var testFraction = 0.3
+        /// Fraction of the remaining target sequences whose labels the models may use.
+        public var labelFraction = 0.1
+        /// Of those labelled sequences, the fraction kept aside to choose the epoch (early stopping).
+        public var validationFraction = 0.25
+        public var frames = 48
+        public var seed: UInt64 = 2026
+        public var pretrainEpochs = 20
+        public var fineTuneEpochs = 60
+        /// Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).
+        public var graphRateWhileFineTuning: Float = 0.1
+        public var network = EmotionNetConfig()
+        /// Bootstrap resamples for the confidence intervals (by subject).
+        public var resamples = 1000
+
+        public init() {}
+    }
+
+    /// One arm's result on the target test set.
+    public struct Arm: Sendable {
+        public var name: String
+        public var report: ClassificationReport
+        public var trainingSeconds: Double
+    }
+
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Runs the three arms. `log` receives one line per stage and per epoch.
+    public func run(log: @escaping (String) -> Void = { _ in }) -> [Arm] {
+        let c = configuration
+        log("generating \(c.sourceCount) posed-adult and \(c.targetCount) child sequences (seed \(c.seed))")
+        let source = SyntheticExpressions(domain: .posedAdult, frames: c.frames).generate(count: c.sourceCount, seed: c.seed)
+        let target = SyntheticExpressions(domain: .child, frames: c.frames).generate(count: c.targetCount, seed: c.seed &+ 1)
+        let (pool, test) = target.split(byFraction: 1 - c.testFraction, seed: c.seed &+ 2)
+        let labelled = Self.subset(pool.sequences, fraction: c.labelFraction, seed: c.seed &+ 3)
+        let cut = max(1, Int((Double(labelled.count) * c.validationFraction).rounded()))
+        let validation = Array(labelled.prefix(cut)), training = Array(labelled.dropFirst(cut))
+        log("target: \(pool.samples.count) training-pool sequences, \(labelled.count) labelled (\(training.count) to train, \(validation.count) to choose the epoch), \(test.samples.count) test sequences from held-out subjects")
+
+        let adjacency = FaceGraph.standard.normalisedAdjacency
+        let trainSamples = training.map(RecognitionSamples.sample)
+        let validationSamples = validation.map(RecognitionSamples.sample)
+        let testSequences = test.sequences
+        var arms: [Arm] = []
+
+        // (a) Target only.
+        let clock = ContinuousClock()
+        var started = clock.now
+        let targetOnly = EmotionNetModel(config: c.network, adjacency: adjacency)
+        _ = Trainer(model: targetOnly, config: TrainerConfig(epochs: c.fineTuneEpochs, seed: c.seed &+ 4))
+            .train(trainSamples, validation: validationSamples, progress: { log("(a) target only: \(Self.describe($0))") })
+        arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
+
+        // (b) Pre-train on the source, fine-tune on the same target labels.
+        started = clock.now
+        let (sourceTrain, sourceValidation) = LandmarkDataset(samples: source.samples).split(byFraction: 0.9, seed: c.seed &+ 5)
+        let pretrained = EmotionNetModel(config: c.network, adjacency: adjacency)
+        _ = Trainer(model: pretrained, config: TrainerConfig(epochs: c.pretrainEpochs, seed: c.seed &+ 6))
+            .train(
+                sourceTrain.sequences.map(RecognitionSamples.sample),
+                validation: sourceValidation.sequences.map(RecognitionSamples.sample),
+                progress: { log("(b) pre-training on posed adults: \(Self.describe($0))") })
+        let fineTuned = EmotionNetModel(config: c.network, adjacency: adjacency)
+        _ = fineTuned.copyWeights(from: pretrained)
+        _ = Trainer(
+            model: fineTuned,
+            config: TrainerConfig(
+                epochs: c.fineTuneEpochs, learningRate: 5e-4, graphLearningRateMultiplier: c.graphRateWhileFineTuning,
+                seed: c.seed &+ 7)
+        ).train(trainSamples, validation: validationSamples, progress: { log("(b) fine-tuning on children: \(Self.describe($0))") })
+        arms.append(Arm(name: "(b) pre-trained + fine-tuned", report: evaluate(fineTuned, on: testSequences), trainingSeconds: seconds(since: started, clock)))
+
+        // (c) Logistic regression on apex frames of all labelled sequences.
+        started = clock.now
+        let baseline = LogisticRegression(
+            inputs: labelled.map { BaselineFeatures.apexVector($0) }, labels: RecognitionSamples.labels(labelled),
+            classes: Emotion.allCases.count)
+        let probabilities = testSequences.map { baseline.probabilities(BaselineFeatures.apexVector($0)) }
+        let perturbed = perturbedCopies(testSequences).map { baseline.predict(BaselineFeatures.apexVector($0)) }
+        arms.append(Arm(
+            name: "(c) logistic regression, apex landmarks",
+            report: report(testSequences, probabilities: probabilities, perturbedPredictions: perturbed),
+            trainingSeconds: seconds(since: started, clock)))
+        return arms
+    }
+
+    /// A seeded subset of `fraction` of the sequences, at least one per class present.
+    static func subset(_ sequences: [LandmarkSequence], fraction: Double, seed: UInt64) -> [LandmarkSequence] {
+        var rng = Xoshiro256(seed: seed, stream: 3, index: 0)
+        var byClass: [[LandmarkSequence]] = Emotion.allCases.map { emotion in sequences.filter { $0.label == emotion } }
+        var chosen: [LandmarkSequence] = []
+        for i in byClass.indices where !byClass[i].isEmpty {
+            rng.shuffle(&byClass[i])
+            chosen += byClass[i].prefix(max(1, Int((Double(byClass[i].count) * fraction).rounded())))
+        }
+        rng.shuffle(&chosen)
+        return chosen
+    }
+
+    /// Test sequences with small tracker-like perturbations (jitter, small rotation and scale, no drops),
+    /// for the stability metric.
+    func perturbedCopies(_ sequences: [LandmarkSequence]) -> [LandmarkSequence] {
+        let perturbation = LandmarkAugmentation(jitter: 0.01, maxRotationDegrees: 3, maxScale: 0.03, dropProbability: 0)
+        return sequences.enumerated().map { perturbation.apply(to: $1, seed: configuration.seed &+ 100 &+ UInt64($0)) }
+    }
+
+    /// The network's report on `sequences`, with stability under ``perturbedCopies(_:)``.
+    public func evaluate(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> ClassificationReport {
+        let probabilities = sequences.map { sequence -> [Double] in
+            let window = RecognitionSamples.window(sequence)
+            return model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
+        }
+        let perturbed = perturbedCopies(sequences).map { sequence -> Int in
+            let window = RecognitionSamples.window(sequence)
+            return model.predict(sequence: window.values, validFrames: window.mask)
+        }
+        return report(sequences, probabilities: probabilities, perturbedPredictions: perturbed)
+    }
+
+    func report(_ sequences: [LandmarkSequence], probabilities: [[Double]], perturbedPredictions: [Int]) -> ClassificationReport {
+        ClassificationReport(
+            classNames: Emotion.allCases.map(\.rawValue), truth: RecognitionSamples.labels(sequences),
+            predicted: probabilities.map { p in p.indices.max { p[$0] < p[$1] }! }, probabilities: probabilities,
+            perturbedPredictions: perturbedPredictions, clusters: sequences.map { $0.subject ?? "" },
+            bootstrap: Bootstrap(resamples: configuration.resamples, seed: configuration.seed))
+    }
+
+    static func describe(_ p: EpochProgress) -> String {
+        String(
+            format: "epoch %d loss %.4f train acc %.3f val F1 %@ (%.1f s)", p.epoch, p.trainLoss, p.trainAccuracy,
+            p.validationScore.map { String(format: "%.3f", $0) } ?? "–", p.seconds)
+    }
+
+    private func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
+        let d = clock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+}
