@@ -1,0 +1,61 @@
+import EmoMusikCore
+import EmotionNet
+import FaceLandmarks
+import Recognition
+import Testing
+
+@Suite("Recognition samples and the transfer experiment")
+struct RecognitionSamplesTests {
+    @Test("a sequence's window has 32 frames around the apex, and its label in Emotion order")
+    func windowAroundApex() throws {
+        let dataset = SyntheticExpressions(domain: .posedAdult, frames: 60).generate(count: 14, seed: 5)
+        for sequence in dataset.sequences {
+            let sample = RecognitionSamples.sample(sequence)
+            #expect(sample.frames == 32)
+            #expect(sample.features.count == 32 * 68 * 6)
+            #expect(sample.label == Emotion.allCases.firstIndex(of: sequence.label!))
+            // The window holds the apex: the frame farthest from the neutral face (summed point
+            // distance, the displacement channels 4 and 5) is as far in the window as in the sequence.
+            let full = NodeFeatures.tensor(sequence)
+            func peak(_ values: [Float]) -> Float {
+                stride(from: 0, to: values.count, by: 68 * 6).map { frame in
+                    (0..<68).reduce(Float(0)) { sum, node in
+                        let o = frame + node * 6
+                        return sum + (values[o + 4] * values[o + 4] + values[o + 5] * values[o + 5]).squareRoot()
+                    }
+                }.max() ?? 0
+            }
+            if sequence.label != .neutral { #expect(peak(sample.features) == peak(full.values)) }
+        }
+    }
+
+    @Test("short sequences are padded to the window")
+    func shortSequencePadded() {
+        let dataset = SyntheticExpressions(domain: .child, frames: 20).generate(count: 7, seed: 9)
+        let window = RecognitionSamples.window(dataset.sequences[0])
+        #expect(window.frames == 32 && window.mask.count == 32)
+    }
+
+    @Test("the experiment runs its three arms end to end and reports metrics with intervals")
+    func experimentRuns() {
+        var configuration = TransferExperiment.Configuration()
+        configuration.sourceCount = 70
+        configuration.targetCount = 140
+        configuration.labelFraction = 0.5
+        configuration.pretrainEpochs = 2
+        configuration.fineTuneEpochs = 2
+        configuration.resamples = 50
+        configuration.network = EmotionNetConfig(gcnWidths: [8], dModel: 16, heads: 2, layers: 1, ffWidth: 16)
+        var lines: [String] = []
+        let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
+        #expect(arms.map(\.name) == ["(a) target only", "(b) pre-trained + fine-tuned", "(c) logistic regression, apex landmarks"])
+        for arm in arms {
+            for estimate in [arm.report.accuracy, arm.report.macroF1] {
+                #expect((0...1).contains(estimate.value))
+                #expect(estimate.lower <= estimate.value + 1e-12 && estimate.value <= estimate.upper + 1e-12)
+            }
+            #expect(arm.report.stability != nil && arm.report.macroAUC != nil)
+        }
+        #expect(lines.contains { $0.contains("pre-training on posed adults: epoch 2") })
+    }
+}
