@@ -20,13 +20,18 @@ extension PluginRegistry {
     /// plugin library the ``PluginLoader`` finds under `projectDirectory/plugins`, in
     /// `$EMOMUSIK_PLUGIN_PATH` and in the per-user directory. Libraries that cannot be used are
     /// listed in ``failures``.
+    ///
+    /// `recognizers` are further built-in recognizers from modules this one does not depend on
+    /// (the host passes `emomusik-net`).
     public static func standard(
         projectDirectory: String? = FileManager.default.currentDirectoryPath,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        recognizers: [any EmotionRecognizer.Type] = []
     ) -> PluginRegistry {
         let registry = PluginRegistry()
         do {
             try BuiltInPlugins.register(into: registry)
+            for recognizer in recognizers { try registry.register(recognizer: recognizer, source: .builtIn) }
         } catch {
             preconditionFailure("built-in plugins must register cleanly: \(error)")
         }

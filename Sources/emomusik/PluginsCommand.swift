@@ -2,6 +2,7 @@ import ArgumentParser
 import EmoMusikCore
 import EmoMusikPlugins
 import Foundation
+import Recognition
 import Strategies
 
 /// `emomusik plugins list|build`: what recognizers and strategies are available, and building the
@@ -100,7 +101,8 @@ extension PluginsCommand {
         }
 
         func run() throws {
-            let registry = PluginRegistry.standard(projectDirectory: project.directory)
+            let registry = PluginRegistry.standard(
+                projectDirectory: project.directory, recognizers: [EmoMusikNetRecognizer.self])
             let entries = registry.entries
             let failures = registry.failures
             if json {

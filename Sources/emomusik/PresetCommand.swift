@@ -38,7 +38,7 @@ struct StrategyCheckOptions: ParsableArguments {
     /// or nil to skip the check.
     func strategies() -> [PluginDescriptor]? {
         if noStrategyCheck { return nil }
-        return PluginRegistry.standard().entries.filter { $0.kind == .strategy }.map(\.descriptor)
+        return standardRegistry().entries.filter { $0.kind == .strategy }.map(\.descriptor)
     }
 }
 

@@ -3,6 +3,7 @@ import Composer
 import EmoMusikCore
 import EmoMusikPlugins
 import Foundation
+import Recognition
 import Sessions
 import Strategies
 
@@ -51,7 +52,8 @@ struct StrategyOptions: ParsableArguments {
 /// The plugins this run can use: built-ins, then libraries under the project's `plugins/`, then
 /// `$EMOMUSIK_PLUGIN_PATH` and the per-user directory.
 func standardRegistry() -> PluginRegistry {
-    PluginRegistry.standard(projectDirectory: FileManager.default.currentDirectoryPath)
+    PluginRegistry.standard(
+        projectDirectory: FileManager.default.currentDirectoryPath, recognizers: [EmoMusikNetRecognizer.self])
 }
 
 /// The composer's targets when a strategy leads: the strategy's decisions while the child shows `child`.
