@@ -119,35 +119,21 @@ public struct TransferExperiment: Sendable {
         return chosen
     }
 
-    /// Test sequences with small tracker-like perturbations (jitter, small rotation and scale, no drops),
-    /// for the stability metric.
-    func perturbedCopies(_ sequences: [LandmarkSequence]) -> [LandmarkSequence] {
-        let perturbation = LandmarkAugmentation(jitter: 0.01, maxRotationDegrees: 3, maxScale: 0.03, dropProbability: 0)
-        return sequences.enumerated().map { perturbation.apply(to: $1, seed: configuration.seed &+ 100 &+ UInt64($0)) }
+    /// The network's report on `sequences`; see ``RecognitionEvaluation``.
+    public func evaluate(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> ClassificationReport {
+        RecognitionEvaluation(seed: configuration.seed, resamples: configuration.resamples).report(model, on: sequences)
     }
 
-    /// The network's report on `sequences`, with stability under ``perturbedCopies(_:)``.
-    public func evaluate(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> ClassificationReport {
-        let probabilities = sequences.map { sequence -> [Double] in
-            let window = RecognitionSamples.window(sequence)
-            return model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
-        }
-        let perturbed = perturbedCopies(sequences).map { sequence -> Int in
-            let window = RecognitionSamples.window(sequence)
-            return model.predict(sequence: window.values, validFrames: window.mask)
-        }
-        return report(sequences, probabilities: probabilities, perturbedPredictions: perturbed)
+    func perturbedCopies(_ sequences: [LandmarkSequence]) -> [LandmarkSequence] {
+        RecognitionEvaluation(seed: configuration.seed, resamples: configuration.resamples).perturbedCopies(sequences)
     }
 
     func report(_ sequences: [LandmarkSequence], probabilities: [[Double]], perturbedPredictions: [Int]) -> ClassificationReport {
-        ClassificationReport(
-            classNames: Emotion.allCases.map(\.rawValue), truth: RecognitionSamples.labels(sequences),
-            predicted: probabilities.map { p in p.indices.max { p[$0] < p[$1] }! }, probabilities: probabilities,
-            perturbedPredictions: perturbedPredictions, clusters: sequences.map { $0.subject ?? "" },
-            bootstrap: Bootstrap(resamples: configuration.resamples, seed: configuration.seed))
+        RecognitionEvaluation(seed: configuration.seed, resamples: configuration.resamples)
+            .report(sequences, probabilities: probabilities, perturbedPredictions: perturbedPredictions)
     }
 
-    static func describe(_ p: EpochProgress) -> String {
+    public static func describe(_ p: EpochProgress) -> String {
         String(
             format: "epoch %d loss %.4f train acc %.3f val F1 %@ (%.1f s)", p.epoch, p.trainLoss, p.trainAccuracy,
             p.validationScore.map { String(format: "%.3f", $0) } ?? "–", p.seconds)

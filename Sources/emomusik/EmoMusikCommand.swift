@@ -19,7 +19,8 @@ struct EmoMusikCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, PresetCommand.self, PluginsCommand.self,
-            DatasetCommand.self, StatsCommand.self, ExperimentCommand.self, BenchCommand.self,
+            DatasetCommand.self, TrainCommand.self, EvaluateCommand.self, RecognizeCommand.self,
+            StatsCommand.self, ExperimentCommand.self, BenchCommand.self,
         ]
     )
 }

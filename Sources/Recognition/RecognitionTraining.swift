@@ -1,0 +1,55 @@
+import EmoMusikCore
+import EmotionNet
+import FaceLandmarks
+import Foundation
+
+/// Training a recognizer from landmark datasets with transfer learning: pre-train on a source
+/// dataset (e.g. posed adult faces), then fine-tune on the target (e.g. children) with the graph
+/// layers at a lower learning rate. Each dataset is split by subject, 90 % to train and 10 % to
+/// choose the epoch (early stopping on macro-F1).
+public struct RecognitionTraining: Sendable {
+    public var network = EmotionNetConfig()
+    public var pretrainEpochs = 20
+    public var fineTuneEpochs = 60
+    /// Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).
+    public var graphRateWhileFineTuning: Float = 0.1
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// The trained model, and a fingerprint of the training data for the model file's metadata.
+    public func train(
+        source: LandmarkDataset?, target: LandmarkDataset, log: @escaping (String) -> Void = { _ in }
+    ) -> (model: EmotionNetModel, dataHash: String) {
+        let adjacency = FaceGraph.standard.normalisedAdjacency
+        var hashes: [String] = []
+        var pretrained: EmotionNetModel?
+        if let source {
+            let (train, validation) = source.split(byFraction: 0.9, seed: seed)
+            let samples = train.sequences.map(RecognitionSamples.sample)
+            hashes.append(TrainingSample.fingerprint(samples))
+            let model = EmotionNetModel(config: network, adjacency: adjacency)
+            log("pre-training on \(samples.count) sequences (\(validation.samples.count) to choose the epoch)")
+            _ = Trainer(model: model, config: TrainerConfig(epochs: pretrainEpochs, seed: seed &+ 1)).train(
+                samples, validation: validation.sequences.map(RecognitionSamples.sample),
+                progress: { log("pre-training: \(TransferExperiment.describe($0))") })
+            pretrained = model
+        }
+        let (train, validation) = target.split(byFraction: 0.9, seed: seed &+ 2)
+        let samples = train.sequences.map(RecognitionSamples.sample)
+        hashes.append(TrainingSample.fingerprint(samples))
+        let model = EmotionNetModel(config: network, adjacency: adjacency)
+        var config = TrainerConfig(epochs: fineTuneEpochs, seed: seed &+ 3)
+        if let pretrained {
+            _ = model.copyWeights(from: pretrained)
+            config.learningRate = 5e-4
+            config.graphLearningRateMultiplier = graphRateWhileFineTuning
+        }
+        let stage = pretrained == nil ? "training" : "fine-tuning"
+        log("\(stage) on \(samples.count) sequences (\(validation.samples.count) to choose the epoch)")
+        _ = Trainer(model: model, config: config).train(
+            samples, validation: validation.sequences.map(RecognitionSamples.sample),
+            progress: { log("\(stage): \(TransferExperiment.describe($0))") })
+        return (model, hashes.joined(separator: "+"))
+    }
+}
