@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// The recognition path from the command line: a synthetic dataset is written in OpenFace's
+/// format, a model is trained from the files, scored, and run frame by frame.
+@Suite("CLI: dataset, train, evaluate, recognize")
+struct CLIRecognitionTests {
+    @Test("synth → train → evaluate → recognize, through files", .timeLimit(.minutes(10)))
+    func endToEnd() throws {
+        let dir = try TemporaryDirectory()
+        let data = dir.path("child")
+        let synth = try CLI.run(["dataset", "synth", "--domain", "child", "--count", "21", "--seed", "4", "--out", data])
+        #expect(synth.status == 0, "\(synth.stderr)")
+        let labels = try String(contentsOfFile: data + "/labels.csv", encoding: .utf8)
+        #expect(labels.split(separator: "\n").count == 22)
+
+        let model = dir.path("m.safetensors")
+        let train = try CLI.run(["train", "--target", data, "--epochs", "1", "--threads", "1", "-o", model])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stderr.contains("training: epoch 1 loss"))
+        #expect(train.stdout.contains("wrote \(model)"))
+
+        let evaluate = try CLI.run(["evaluate", model, data, "--resamples", "50", "--confusion", dir.path("c.svg")])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        #expect(evaluate.stdout.contains("21 sequences"))
+        #expect(evaluate.stdout.contains("macro-F1"))
+        let svg = try String(contentsOfFile: dir.path("c.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
+
+        let first = try #require(labels.split(separator: "\n").dropFirst().first?.split(separator: ",").first)
+        let csv = "\(data)/\(first)"
+        let recognize = try CLI.run(["recognize", model, csv])
+        #expect(recognize.status == 0, "\(recognize.stderr)")
+        let rows = recognize.stdout.split(separator: "\n")
+        #expect(rows.first == "time,neutral,happiness,sadness,anger,fear,surprise,disgust,emotion,confidence")
+        #expect(rows.count > 20)
+        for row in rows.dropFirst() {
+            let p = row.split(separator: ",")[1...7].compactMap { Double($0) }
+            #expect(p.count == 7 && abs(p.reduce(0, +) - 1) < 1e-3)
+        }
+    }
+
+    @Test("landmark files with the wrong number of points or NaNs are refused with file and line")
+    func badLandmarks() throws {
+        let dir = try TemporaryDirectory()
+        // A JSON-lines stream: line 2 has 67 points, and a separate file has a NaN.
+        let point = "[100.0, 120.0]"
+        let good = "{\"t\": 0, \"points\": [\(Array(repeating: point, count: 68).joined(separator: ","))]}"
+        let short = "{\"t\": 0.04, \"points\": [\(Array(repeating: point, count: 67).joined(separator: ","))]}"
+        let file = try dir.write("short.jsonl", good + "\n" + short + "\n")
+        let model = dir.path("missing.safetensors")
+        let noModel = try CLI.run(["recognize", model, file])
+        #expect(noModel.status != 0)
+        #expect(noModel.stderr.contains("missing.safetensors"))
+
+        // A truncated model file is named, not a crash.
+        let truncated = try dir.write("truncated.safetensors", "\u{10}\0\0\0\0\0\0\0{\"a\":")
+        let bad = try CLI.run(["recognize", truncated, file])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("truncated.safetensors"))
+        #expect(!bad.stderr.contains("Fatal error"))
+    }
+}
