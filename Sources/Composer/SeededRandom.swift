@@ -1,4 +1,5 @@
-/// A small, fast, seeded pseudo-random generator (SplitMix64, Steele, Lea & Flood 2014).
+import EmoMusikCore
+/// The composer's seeded generator: the shared ``SplitMix64`` with independent streams.
 ///
 /// The composer never uses the system generator: every random choice comes from a
 /// `SeededRandom` derived from the configuration's seed, the voice and the bar, so the same seed
@@ -10,10 +11,10 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
         case harmony = 1, melody, bass, pad, drums, phrase
     }
 
-    private var state: UInt64
+    private var base: SplitMix64
 
     init(seed: UInt64) {
-        state = seed
+        base = SplitMix64(seed: seed)
     }
 
     /// A generator for one concern (`stream`) at one position (`index`, usually the bar).
@@ -21,21 +22,13 @@ struct SeededRandom: RandomNumberGenerator, Sendable {
         var mixer = SeededRandom(seed: seed ^ (stream.rawValue &* 0x9E37_79B9_7F4A_7C15))
         let a = mixer.next()
         var second = SeededRandom(seed: a ^ (UInt64(truncatingIfNeeded: index) &* 0xD1B5_4A32_D192_ED03))
-        state = second.next()
+        base = SplitMix64(seed: second.next())
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     /// A uniform value in 0..<1 with 53 random bits (platform-independent, unlike `Double.random`).
-    mutating func unit() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
-    }
+    mutating func unit() -> Double { base.nextUnit() }
 
     /// A uniform value in `range`.
     mutating func uniform(_ range: ClosedRange<Double>) -> Double {

@@ -1,3 +1,4 @@
+import EmoMusikCore
 /// EmoMusik-Net: shared graph convolutions per frame → node pooling → linear projection →
 /// positional encoding → pre-norm Transformer encoder → final LayerNorm → temporal mean →
 /// linear classifier.

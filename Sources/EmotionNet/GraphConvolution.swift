@@ -1,3 +1,4 @@
+import EmoMusikCore
 /// Graph convolution (Kipf and Welling 2017) applied to every frame with one shared weight:
 /// H'ₜ = act(Â · Hₜ · Wᵀ + b), with Â the fixed normalised adjacency D^-½(A+I)D^-½.
 ///

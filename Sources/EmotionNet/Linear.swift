@@ -1,3 +1,4 @@
+import EmoMusikCore
 /// A fully connected layer, y = x·Wᵀ + b, applied to every row.
 ///
 /// `[rows, in] → [rows, out]` (any leading dimensions are flattened into rows and kept in the

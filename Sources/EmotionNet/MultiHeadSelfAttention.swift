@@ -1,3 +1,4 @@
+import EmoMusikCore
 import Foundation
 
 /// Multi-head scaled dot-product self-attention (Vaswani et al. 2017) over the frames of one sequence.

@@ -1,3 +1,4 @@
+import EmoMusikCore
 /// A trainable tensor with its accumulated gradient.
 ///
 /// Layers own their parameters; backward passes *add* into `grad`, so gradients of several samples

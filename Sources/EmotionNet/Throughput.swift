@@ -1,3 +1,4 @@
+import EmoMusikCore
 /// Measurements for `emomusik bench recognize`: what sgemm achieves here, and how much arithmetic
 /// the network does, so achieved GFLOP/s can be reported beside it.
 public enum Throughput {

@@ -1,3 +1,4 @@
+import EmoMusikCore
 import Foundation
 
 /// One labelled sequence for training or evaluation.

@@ -1,3 +1,4 @@
+import EmoMusikCore
 /// Position-wise feed-forward network: Linear(D → F) – GELU – Linear(F → D).
 ///
 /// `[T, D] → [T, D]`. Parameters: `fc1` (weight [F, D], bias [F]), `fc2` (weight [D, F], bias [D]).

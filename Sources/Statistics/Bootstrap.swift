@@ -1,3 +1,4 @@
+import EmoMusikCore
 import Foundation
 
 /// How a confidence interval was made.

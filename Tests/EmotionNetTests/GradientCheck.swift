@@ -1,3 +1,4 @@
+import EmoMusikCore
 import Foundation
 import Testing
 @testable import EmotionNet

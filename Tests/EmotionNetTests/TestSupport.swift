@@ -1,3 +1,4 @@
+import EmoMusikCore
 @testable import EmotionNet
 
 /// Helpers shared by the EmotionNet tests.

@@ -118,7 +118,7 @@ struct SafetyEnvelopeTests {
 
     @Test("Random scores always come out inside the envelope, and apply is idempotent on them", arguments: 0..<40)
     func randomScores(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
         let envelope = SafetyEnvelope(
             maxVelocity: Int(random.next(in: 20...127)), maxTempoChangePerBar: Double(random.next(in: 1...10)),
             maxLoudnessStep: Double(random.next(in: 1...20)), suddenDynamics: random.next(in: 0...3) == 0,
@@ -154,17 +154,8 @@ struct SafetyEnvelopeTests {
     }
 }
 
-/// A small seeded generator, so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Draws for the random scores, from the shared seeded generator so failures reproduce.
+extension SplitMix64 {
     mutating func next(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
     }

@@ -1,3 +1,4 @@
+import EmoMusikCore
 import Foundation
 import Recognition
 import Testing
@@ -6,14 +7,8 @@ import Testing
 struct LogisticRegressionTests {
     /// Three Gaussian clusters in 4-D, one per class, seeded.
     static func clusters(count: Int, seed: UInt64) -> (inputs: [[Float]], labels: [Int]) {
-        var state = seed
-        func uniform() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-        }
+        var random = SplitMix64(seed: seed)
+        func uniform() -> Double { random.nextUnit() }
         func normal() -> Double { (-2 * log(max(uniform(), 1e-300))).squareRoot() * cos(2 * .pi * uniform()) }
         let centres: [[Double]] = [[2, 0, 0, 1], [0, 2, 0, -1], [0, 0, 2, 0]]
         var inputs: [[Float]] = [], labels: [Int] = []

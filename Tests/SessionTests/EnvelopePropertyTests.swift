@@ -27,11 +27,11 @@ struct EnvelopePropertyTests {
     }
 
     /// A seeded random child: 2–6 affect keyframes over 6–24 seconds, anywhere in the circumplex.
-    static func randomChild(_ random: inout SplitMix) throws -> AffectTimeline {
-        let duration = 6 + 18 * random.unit()
+    static func randomChild(_ random: inout SplitMix64) throws -> AffectTimeline {
+        let duration = 6 + 18 * random.nextUnit()
         var keyframes = [AffectTimeline.Keyframe(time: 0, affect: random.affect())]
         let changes = Int(random.next() % 4) + 1
-        for time in (0..<changes).map({ _ in 0.5 + (duration - 1) * random.unit() }).sorted() where time > keyframes.last!.time {
+        for time in (0..<changes).map({ _ in 0.5 + (duration - 1) * random.nextUnit() }).sorted() where time > keyframes.last!.time {
             keyframes.append(.init(time: time, affect: random.affect()))
         }
         keyframes.append(.init(time: duration, affect: random.affect()))
@@ -46,7 +46,7 @@ struct EnvelopePropertyTests {
         #expect(presets.count >= 5)
         let registry = PluginRegistry()
         try BuiltInPlugins.register(into: registry)
-        var random = SplitMix(seed: UInt64(strategyID.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+        var random = SplitMix64(seed: UInt64(strategyID.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
         let trajectoriesPerPreset = 400
         var checkedEvents = 0
         for preset in presets {
@@ -74,21 +74,7 @@ struct EnvelopePropertyTests {
     }
 }
 
-/// SplitMix64: a small seeded generator for reproducible random inputs.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<1.
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-
-    mutating func affect() -> Affect { Affect(valence: 2 * unit() - 1, arousal: 2 * unit() - 1) }
+extension SplitMix64 {
+    /// A point anywhere in the circumplex.
+    mutating func affect() -> Affect { Affect(valence: 2 * nextUnit() - 1, arousal: 2 * nextUnit() - 1) }
 }

@@ -1,3 +1,4 @@
+import EmoMusikCore
 import Foundation
 import Statistics
 import Testing

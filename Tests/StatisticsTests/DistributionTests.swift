@@ -1,3 +1,4 @@
+import EmoMusikCore
 import Statistics
 import Testing
 
