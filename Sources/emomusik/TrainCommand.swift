@@ -52,7 +52,11 @@ struct TrainCommand: ParsableCommand {
         }
         try model.save(
             to: URL(fileURLWithPath: output), trainingDataHash: hash,
-            extraMetadata: ["source": source ?? "", "target": target, "seed": "\(seed)"])
+            extraMetadata: [
+                "source": source.map { "\(URL(fileURLWithPath: $0).lastPathComponent) (\(sourceData?.samples.count ?? 0) sequences)" } ?? "",
+                "target": "\(URL(fileURLWithPath: target).lastPathComponent) (\(targetData.samples.count) sequences)",
+                "seed": "\(seed)",
+            ])
         print("wrote \(output) (\(model.parameterCount) parameters, training data \(hash))")
     }
 }

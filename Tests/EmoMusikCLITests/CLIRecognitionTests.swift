@@ -53,6 +53,17 @@ struct CLIRecognitionTests {
         #expect(noModel.status != 0)
         #expect(noModel.stderr.contains("missing.safetensors"))
 
+        // With the shipped model: the short frame is refused with its file and line, and so is a NaN.
+        let shipped = CLI.packageRoot.appendingPathComponent("models/emomusik-net.safetensors").path
+        let refused = try CLI.run(["recognize", shipped, file])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("\(file):2"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("expected 68 points, found 67"))
+        let nan = try dir.write("nan.jsonl", good.replacingOccurrences(of: "[100.0, 120.0]]", with: "[100.0, NaN]]") + "\n")
+        let notNumber = try CLI.run(["recognize", shipped, nan])
+        #expect(notNumber.status != 0)
+        #expect(notNumber.stderr.contains("\(nan):1"), "\(notNumber.stderr)")
+
         // A truncated model file is named, not a crash.
         let truncated = try dir.write("truncated.safetensors", "\u{10}\0\0\0\0\0\0\0{\"a\":")
         let bad = try CLI.run(["recognize", truncated, file])
