@@ -1,0 +1,351 @@
+import ArgumentParser
+import Composer
+import EmoMusikCore
+import EmoMusikPlugins
+import FaceLandmarks
+import Foundation
+import MIDIFile
+import Presets
+import Recognition
+import Sessions
+import Synth
+
+struct SessionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session",
+        abstract: "Run a session from recorded landmarks, replay its log, or write its report.",
+        discussion: """
+            A session joins the parts: facial landmarks → the recognizer → a smoother → the
+            strategy → the composer → the synthesiser, with every estimate, decision, musical
+            change, warning and fault written to a session log (JSON lines).
+
+            Examples:
+              emomusik session run examples/demo-session.jsonl --preset calm-down --out out --name child-3
+              emomusik session replay out/child-3.log.jsonl -o again.wav -o again.mid
+              emomusik session report out/child-3.log.jsonl -o child-3.html
+
+            An offline session's replay is bit-identical to the original render (same soundfont).
+            """,
+        subcommands: [RunSession.self, ReplaySession.self, ReportSession.self]
+    )
+
+    struct RunSession: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "run",
+            abstract: "Run a session offline (on a virtual clock) from a landmark recording.",
+            discussion: """
+                The recording is JSON lines ({"t": 1.25, "points": [[x, y], ... 68 pairs],
+                "confidence": 0.9}, "points": [] when the face is lost) or OpenFace CSV. Writes
+                <out>/<name>.wav, .mid, .log.jsonl and .html.
+
+                Examples:
+                  emomusik session run rec.jsonl                                 # iso-principle, no preset
+                  emomusik session run rec.jsonl --preset calm-down --name child-3
+                  emomusik session run rec.csv --strategy mirror --seed 7 --out sessions
+                """)
+
+        @Argument(help: ArgumentHelp("The landmark recording (.jsonl or OpenFace .csv).", valueName: "file"))
+        var recording: String
+
+        @OptionGroup var session: SessionRunOptions
+
+        func run() throws {
+            let name = session.name ?? URL(fileURLWithPath: recording).deletingPathExtension().lastPathComponent
+            let result = try runRecordedSession(recording: recording, name: name, options: session, defaultPreset: nil)
+            printSessionSummary(result)
+        }
+    }
+
+    struct ReplaySession: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "replay",
+            abstract: "Re-render a session from its log: the same music, bit for bit for an offline session.",
+            discussion: """
+                Rebuilds the composer's targets from the logged decisions, with the logged preset
+                (its text is in the log), seed and audio settings, and renders them again.
+
+                Examples:
+                  emomusik session replay out/demo.log.jsonl                    # out/demo.replay.wav + .mid
+                  emomusik session replay out/demo.log.jsonl -o a.wav -o a.mid
+                  emomusik session replay old.log.jsonl --soundfont other.sf2   # not bit-identical then
+                """)
+
+        @Argument(help: ArgumentHelp("The session log.", valueName: "log"))
+        var log: String
+
+        @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write these files (.wav, .flac, .mid); repeatable.", valueName: "file"))
+        var outputs: [String] = []
+
+        @Option(help: ArgumentHelp("Use this soundfont instead of the logged one.", valueName: "file"))
+        var soundfont: String?
+
+        func validate() throws {
+            if !outputs.isEmpty { _ = try OutputPlan(paths: outputs) }
+        }
+
+        func run() throws {
+            let contents = try SessionLog.read(path: log)
+            if let line = contents.truncatedLine {
+                warn("\(log):\(line): the last line was cut short (a session stopped mid-write); replaying without it")
+            }
+            guard let start = contents.start else { throw EmoMusikError(.malformedFile, "\(log) has no session-start") }
+            let duration = contents.end?.duration ?? contents.decisions.last.map { $0.t + start.decisionInterval } ?? 0
+            if contents.end == nil { warn("\(log): no session-end line (the session was interrupted); the music ends at \(formatTime(duration))") }
+            let preset = try Preset.fromLog(start)
+            let music = SessionMusic.compose(decisions: contents.decisions, duration: duration, preset: preset, seed: start.seed)
+            let base = replayBase(log)
+            let plan = try OutputPlan(paths: outputs.isEmpty ? ["\(base).replay.wav", "\(base).replay.mid"] : outputs)
+            try plan.checkWritable()
+            let font = try soundfont.map { try AudioOptions.resolve(explicit: $0) } ?? loggedSoundfont(start)
+            let written = try renderSessionMusic(music.score, audio: start.audio, soundfont: font, plan: plan, showProgress: true)
+            print("replayed \(contents.decisions.count) decisions, \(formatTime(music.score.duration)) of music")
+            for file in written { print("wrote \(file)") }
+        }
+
+        func loggedSoundfont(_ start: SessionStart) throws -> String? {
+            guard let logged = start.soundfont else { return nil }
+            guard FileManager.default.fileExists(atPath: logged) else {
+                throw EmoMusikError(
+                    .soundfont, "the logged soundfont '\(logged)' is not there",
+                    hint: "pass --soundfont FILE (the audio will differ unless it is the same soundfont)")
+            }
+            return logged
+        }
+    }
+
+    struct ReportSession: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract: "Write a self-contained HTML report of a session for the therapist.",
+            discussion: """
+                The child's affect over time beside the music's tempo, mode and loudness, the
+                strategy's decisions with their reasons, faults and warnings, and a summary. One
+                file with inline SVG: no network, no scripts.
+
+                Examples:
+                  emomusik session report out/demo.log.jsonl                    # out/demo.html
+                  emomusik session report out/demo.log.jsonl -o ~/child-3.html
+                """)
+
+        @Argument(help: ArgumentHelp("The session log.", valueName: "log"))
+        var log: String
+
+        @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The HTML file (default: next to the log).", valueName: "file"))
+        var output: String?
+
+        func run() throws {
+            let contents = try SessionLog.read(path: log)
+            if let line = contents.truncatedLine { warn("\(log):\(line): the last line was cut short and is left out") }
+            let path = output ?? replayBase(log) + ".html"
+            try writeReport(contents, title: URL(fileURLWithPath: log).lastPathComponent, to: path)
+            print("wrote \(path)")
+        }
+    }
+}
+
+/// Options of a session run from a recording (`session run` and `demo`).
+struct SessionRunOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Directory for <name>.wav, .mid, .log.jsonl and .html.", valueName: "dir"))
+    var out: String = "out"
+
+    @Option(help: "Base name of the outputs (default: the recording's file name).")
+    var name: String?
+
+    @Option(help: "Seed of the composer's random choices.")
+    var seed: UInt64 = 1
+
+    @Option(help: ArgumentHelp("The recognizer plugin (see 'emomusik plugins list').", valueName: "id"))
+    var recognizer: String = EmoMusikNetRecognizer.descriptor.id
+
+    @Option(help: ArgumentHelp("The recognizer's model file (emomusik-net).", valueName: "file"))
+    var model: String?
+
+    @OptionGroup(title: "Strategy") var strategy: StrategyOptions
+    @OptionGroup(title: "Preset") var preset: PresetOptions
+    @OptionGroup(title: "Audio") var audio: AudioOptions
+}
+
+/// What a session run wrote, for its summary.
+struct SessionRunResult {
+    var summary: SessionLoop.Summary
+    var music: SessionMusic
+    var files: [String]
+    var seconds: Double
+    var presetName: String?
+    var strategy: String
+}
+
+/// Runs a recorded session offline and writes its audio, MIDI, log and report.
+func runRecordedSession(recording: String, name: String, options: SessionRunOptions, defaultPreset: String?) throws -> SessionRunResult {
+    let began = Date()
+    let registry = standardRegistry()
+    var presetOptions = options.preset
+    if presetOptions.preset == nil { presetOptions.preset = defaultPreset }
+    let loaded = try presetOptions.load(registry: registry)
+    let strategyID = options.strategy.strategy ?? loaded?.preset.strategy.id ?? StrategyChoice.defaultID
+    var strategyOptions = options.strategy.strategy == nil ? loaded?.preset.strategy.options ?? [:] : [:]
+    strategyOptions.merge(try options.strategy.parsedOptions()) { _, given in given }
+    let strategy = try registry.makeStrategy(id: strategyID, options: strategyOptions)
+    var recognizerOptions: [String: PluginOptionValue] = [:]
+    if options.recognizer == EmoMusikNetRecognizer.descriptor.id {
+        recognizerOptions["model"] = .string(try resolveModel(options.model))
+    } else if let model = options.model {
+        recognizerOptions["model"] = .string(model)
+    }
+    let recognizer = try registry.makeRecognizer(id: options.recognizer, options: recognizerOptions)
+    let frames = try readLandmarks(recording)
+    guard let last = frames.last else {
+        throw EmoMusikError(.malformedFile, "\(recording) holds no frames", hint: "record at least a few seconds of landmarks")
+    }
+
+    let directory = options.out.hasSuffix("/") ? String(options.out.dropLast()) : options.out
+    do {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+        throw EmoMusikError(.writeFailed, "cannot create output directory '\(directory)'", hint: "choose another --out directory")
+    }
+    let base = "\(directory)/\(name)"
+    let plan = try OutputPlan(paths: ["\(base).wav", "\(base).mid"])
+    try plan.checkWritable()
+    let soundfont = try options.audio.resolveSoundfont(presetSoundfont: loaded?.soundfont)
+    var audio = SessionAudioSettings(options.audio)
+    if let loaded { audio.ceilingDBFS = min(audio.ceilingDBFS, loaded.preset.safety.maxLevelDBFS) }
+    let goal = loaded?.preset.goal ?? SessionGoal(target: .neutral)
+    let settings = SessionLoop.Settings()
+    let start = SessionStart(
+        clock: "offline", source: recording, seed: options.seed, presetName: loaded?.preset.name, presetFile: loaded?.path,
+        presetYAML: try loaded.map { try String(contentsOfFile: $0.path, encoding: .utf8) }, strategy: strategyID,
+        strategyOptions: strategyOptions, recognizer: options.recognizer, recognizerOptions: recognizerOptions,
+        soundfont: soundfont, audio: audio, decisionInterval: settings.decisionInterval, smoother: .standard, goal: goal)
+
+    let logPath = "\(base).log.jsonl"
+    let writer = try SessionLogWriter(path: logPath)
+    let loop = SessionLoop(recognizer: recognizer, strategy: strategy, goal: goal, settings: settings, log: writer, start: start)
+    let progress = ProgressLine(label: "listening", total: last.time)
+    for (index, frame) in frames.enumerated() {
+        loop.process(frame)
+        if index % 15 == 0 { progress.update(frame.time / max(last.time, 1e-9)) }
+    }
+    progress.finish()
+    let summary = loop.finish()
+    let music = SessionMusic.compose(decisions: summary.decisions, duration: summary.duration, preset: loaded?.preset, seed: options.seed)
+    music.log(to: writer)
+    SessionLoop.logEnd(summary, to: writer)
+    writer.close()
+
+    var files = try renderSessionMusic(music.score, audio: audio, soundfont: soundfont, plan: plan, showProgress: true)
+    files.append(logPath)
+    let reportPath = "\(base).html"
+    try writeReport(try SessionLog.read(path: logPath), title: "\(name) (\(URL(fileURLWithPath: recording).lastPathComponent))", to: reportPath)
+    files.append(reportPath)
+    return SessionRunResult(
+        summary: summary, music: music, files: files, seconds: Date().timeIntervalSince(began), presetName: loaded?.preset.name,
+        strategy: strategyID)
+}
+
+func printSessionSummary(_ result: SessionRunResult) {
+    let s = result.summary
+    let bars = result.music.barRecords
+    print("session: \(formatTime(s.duration)) of landmarks, \(s.frames) frames, \(s.decisions.count) decisions by \(result.strategy)"
+        + (result.presetName.map { " (preset \($0))" } ?? ""))
+    if let first = bars.first, let last = bars.last {
+        print("music: \(bars.count) bars, \(rounded(first.tempo, places: 10)) → \(rounded(last.tempo, places: 10)) BPM, \(first.key) → \(last.key)")
+    }
+    var notes: [String] = []
+    if s.faceLostSeconds > 0 { notes.append("face lost for \(Int(s.faceLostSeconds.rounded())) s (the music went on)") }
+    notes.append(s.faults == 0 ? "no faults" : "\(s.faults) faults (see the report)")
+    if !result.music.adjustments.isEmpty { notes.append("safety envelope adjusted \(result.music.adjustments.count) things") }
+    print(notes.joined(separator: "; "))
+    for file in result.files { print("wrote \(file)") }
+    print("done in \(String(format: "%.1f", result.seconds)) s; open \(result.files.last ?? "the report") in a browser")
+}
+
+/// Renders a session's score to the planned files with the logged audio settings: the one path
+/// both a session and its replay take, so that the same score gives the same bytes.
+func renderSessionMusic(_ score: Score, audio: SessionAudioSettings, soundfont: String?, plan: OutputPlan, showProgress: Bool) throws -> [String] {
+    var written: [String] = []
+    for (path, kind) in plan.files where kind == .midi {
+        try StandardMIDIFile.write(score, to: path)
+        written.append(path)
+    }
+    guard plan.needsAudio else { return written }
+    let font = try soundfont ?? AudioOptions.resolve(explicit: nil)
+    let settings = RenderSettings(
+        sampleRate: audio.sampleRate, reverb: audio.reverb, reverbRoomSize: audio.reverbRoomSize, reverbLevel: audio.reverbLevel,
+        chorus: audio.chorus, gain: audio.gain, tailSeconds: audio.tailSeconds, ceilingDBFS: audio.ceilingDBFS)
+    let renderer = try OfflineRenderer(soundfontPath: font, settings: settings)
+    let progress = showProgress && score.duration > 2 ? ProgressLine(label: "rendering", total: score.duration) : nil
+    let rendered = try renderer.render(score) { progress?.update($0) }
+    progress?.finish()
+    let format: AudioSampleFormat = switch audio.bitDepth {
+    case "24": .pcm24
+    case "float": .float32
+    default: .pcm16
+    }
+    for (path, kind) in plan.files where kind != .midi {
+        try AudioFileWriter.write(rendered, to: path, container: kind == .flac ? .flac : .wav, sampleFormat: format)
+        written.append(path)
+    }
+    return written
+}
+
+func writeReport(_ contents: SessionLog.Contents, title: String, to path: String) throws {
+    let html = SessionReport(contents: contents, title: title).html
+    do {
+        try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw EmoMusikError(.writeFailed, "cannot write the report '\(path)'", hint: "choose a directory you can write to")
+    }
+}
+
+/// Landmark frames from a JSON-lines or OpenFace CSV file, by extension.
+func readLandmarks(_ path: String) throws -> [LandmarkFrame] {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw EmoMusikError(.fileNotFound, "landmark recording '\(path)' not found", hint: "check the path (the demo's is examples/demo-session.jsonl)")
+    }
+    let sequence = path.lowercased().hasSuffix(".csv") ? try OpenFaceCSV.read(path: path) : try JSONLinesFormat.read(path: path)
+    return sequence.frames
+}
+
+/// The model file: as given, else the shipped model in the working directory or next to the build.
+func resolveModel(_ given: String?) throws -> String {
+    if let given { return given }
+    let local = EmoMusikNetRecognizer.defaultModelPath
+    if FileManager.default.fileExists(atPath: local) { return local }
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    let checkout = executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let bundled = checkout.appendingPathComponent(local).path
+    if FileManager.default.fileExists(atPath: bundled) { return bundled }
+    throw EmoMusikError(
+        .fileNotFound, "the recognizer's model '\(local)' is not here",
+        hint: "run from the project directory, or pass --model FILE (scripts/train-default-model.sh trains one)")
+}
+
+/// `out/demo.log.jsonl` → `out/demo`.
+func replayBase(_ log: String) -> String {
+    for suffix in [".log.jsonl", ".jsonl", ".log"] where log.hasSuffix(suffix) { return String(log.dropLast(suffix.count)) }
+    return log
+}
+
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
+
+extension SessionAudioSettings {
+    init(_ options: AudioOptions) {
+        let settings = options.settings
+        self.init(
+            sampleRate: settings.sampleRate, reverb: settings.reverb, reverbRoomSize: settings.reverbRoomSize,
+            reverbLevel: settings.reverbLevel, chorus: settings.chorus, gain: settings.gain, ceilingDBFS: settings.ceilingDBFS,
+            tailSeconds: settings.tailSeconds, bitDepth: options.bitDepth.rawValue)
+    }
+}
+
+extension AudioOptions {
+    /// The soundfont by the documented search order, starting from `explicit`.
+    static func resolve(explicit: String?) throws -> String {
+        try SoundfontLocator(
+            explicit: explicit, environment: ProcessInfo.processInfo.environment, projectDirectories: ["soundfonts"]
+        ).resolve()
+    }
+}
