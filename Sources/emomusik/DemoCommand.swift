@@ -10,26 +10,27 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "The whole loop in one command: a recorded child's face drives the music.",
         discussion: """
-            Replays the bundled recording examples/demo-session.jsonl (a synthetic child, about two
-            minutes at 15 frames per second, whose emotion changes every 15-25 seconds and whose
-            face is lost for 10 seconds) through the recognizer (emomusik-net), the smoother, the
-            iso-principle strategy and the preset calm-down, then writes:
+            Replays the bundled recording examples/demo-session.jsonl (a synthetic
+            child, about two minutes at 15 frames per second, whose emotion changes
+            every 15-25 seconds and whose face is lost for 10 seconds) through the
+            recognizer (emomusik-net), the smoother, the iso-principle strategy and
+            the preset calm-down, then writes:
 
               out/demo.wav        the music
               out/demo.mid        the same as a Standard MIDI File
-              out/demo.log.jsonl  the session log: estimates, decisions, bars, warnings, faults
-              out/demo.html       the report a therapist reads (open it in a browser)
+              out/demo.log.jsonl  the session log (estimates, decisions, bars, faults)
+              out/demo.html       the report a therapist reads, in a browser
 
             Examples:
-              emomusik demo                                  # the four files above
-              emomusik demo --preset bedtime                 # another preset leads
-              emomusik demo --strategy mirror --out demo2    # music that only follows the child
-              emomusik demo --recording my-child.jsonl       # your own landmark recording
-              emomusik session replay out/demo.log.jsonl     # the same audio again, from the log
-              emomusik session report out/demo.log.jsonl     # the report again
+              emomusik demo                               # the four files above
+              emomusik demo --preset bedtime              # another preset leads
+              emomusik demo --strategy mirror --out d2    # music follows the child
+              emomusik demo --recording my-child.jsonl    # your own recording
+              emomusik session replay out/demo.log.jsonl  # the same audio again
+              emomusik session report out/demo.log.jsonl  # the report again
 
-            The recording is synthetic (made by scripts/make-demo-recording.sh); the recognizer
-            has only seen synthetic faces. EmoMusik makes no clinical claim.
+            The recording is synthetic (scripts/make-demo-recording.sh) and the
+            recognizer has only seen synthetic faces. No clinical claim is made.
             """
     )
 
