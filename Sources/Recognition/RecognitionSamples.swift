@@ -35,6 +35,23 @@ public enum RecognitionSamples {
         return TrainingSample(features: window.values, frames: window.frames, label: label, validFrames: window.mask)
     }
 
+    /// Every `windowLength`-frame window of `sequence` that contains its apex, `stride` frames
+    /// apart (at least the apex-centred one): more training samples from few labelled sequences.
+    public static func samples(_ sequence: LandmarkSequence, stride: Int) -> [TrainingSample] {
+        precondition(stride > 0, "the window stride must be positive")
+        let tensor = NodeFeatures.tensor(sequence)
+        guard tensor.frames > windowLength, let filled = NodeFeatures.filledPositions(sequence) else { return [sample(sequence)] }
+        let apex = BaselineFeatures.apexIndex(positions: filled.positions, observed: filled.observed)
+        let label = sequence.label.flatMap { Emotion.allCases.firstIndex(of: $0) } ?? 0
+        let perFrame = FeatureTensor.nodes * FeatureTensor.channels
+        let first = max(0, apex - windowLength + 1), last = min(apex, tensor.frames - windowLength)
+        return Swift.stride(from: first, through: last, by: stride).map { start in
+            TrainingSample(
+                features: Array(tensor.values[(start * perFrame)..<((start + windowLength) * perFrame)]),
+                frames: windowLength, label: label, validFrames: Array(tensor.mask[start..<(start + windowLength)]))
+        }
+    }
+
     /// The class index of each labelled sequence.
     public static func labels(_ sequences: [LandmarkSequence]) -> [Int] {
         sequences.map { $0.label.flatMap { Emotion.allCases.firstIndex(of: $0) } ?? 0 }

@@ -27,6 +27,9 @@ public struct TransferExperiment: Sendable {
         public var fineTuneEpochs = 60
         /// Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).
         public var graphRateWhileFineTuning: Float = 0.1
+        /// Frames between the training windows taken from each labelled target sequence (every
+        /// window that contains the apex); 0 takes only the apex-centred window.
+        public var fineTuneWindowStride = 0
         public var network = EmotionNetConfig()
         /// Bootstrap resamples for the confidence intervals (by subject).
         public var resamples = 1000
@@ -60,7 +63,9 @@ public struct TransferExperiment: Sendable {
         log("target: \(pool.samples.count) training-pool sequences, \(labelled.count) labelled (\(training.count) to train, \(validation.count) to choose the epoch), \(test.samples.count) test sequences from held-out subjects")
 
         let adjacency = FaceGraph.standard.normalisedAdjacency
-        let trainSamples = training.map(RecognitionSamples.sample)
+        let trainSamples = c.fineTuneWindowStride > 0
+            ? training.flatMap { RecognitionSamples.samples($0, stride: c.fineTuneWindowStride) }
+            : training.map(RecognitionSamples.sample)
         let validationSamples = validation.map(RecognitionSamples.sample)
         let testSequences = test.sequences
         var arms: [Arm] = []

@@ -38,6 +38,8 @@ struct TransferExperimentCommand: ParsableCommand {
     @Option(help: "Seed of everything: data, splits, initialisation, shuffling, bootstrap.") var seed = TransferExperiment.Configuration().seed
     @Option(help: "Pre-training epochs (early stopping may end sooner).") var pretrainEpochs = TransferExperiment.Configuration().pretrainEpochs
     @Option(help: "Fine-tuning and target-only epochs.") var fineTuneEpochs = TransferExperiment.Configuration().fineTuneEpochs
+    @Option(help: "Frames between training windows per labelled target sequence (0: the apex-centred window only).")
+    var windowStride = TransferExperiment.Configuration().fineTuneWindowStride
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
 
@@ -65,6 +67,7 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.seed = seed
         configuration.pretrainEpochs = pretrainEpochs
         configuration.fineTuneEpochs = fineTuneEpochs
+        configuration.fineTuneWindowStride = windowStride
         let arms = TransferExperiment(configuration: configuration).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
