@@ -10,9 +10,10 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product emomusik
 
-## Installs what is missing, builds a release binary and renders the bundled example timeline.
+## Installs what is missing, builds a release binary and runs the demo: a recorded (synthetic)
+## child session replayed through the recognizer, a strategy and a preset, to out/.
 run: build
-	$(RELEASE_BIN) render --timeline examples/timeline.csv --out out
+	$(RELEASE_BIN) demo
 
 ## Runs the whole test suite.
 test:

@@ -79,7 +79,9 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: [core, "Synth"]),
         .testTarget(name: "PresetTests", dependencies: [core, "Presets", "Composer", "Strategies"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PluginTests", dependencies: [core, "Strategies"]),
-        .testTarget(name: "SessionTests", dependencies: [core, "Sessions", "Composer", "Presets", "Strategies"]),
+        .testTarget(
+            name: "SessionTests",
+            dependencies: [core, "Sessions", "Composer", "Presets", "Strategies", "Synth", "Recognition", "FaceLandmarks"]),
         .testTarget(name: "FaceLandmarksTests", dependencies: [core, "FaceLandmarks"], exclude: ["Fixtures"]),
         .testTarget(name: "EmotionNetTests", dependencies: [core, "EmotionNet"]),
         .testTarget(name: "StatisticsTests", dependencies: [core, "Statistics"], exclude: ["Fixtures"]),

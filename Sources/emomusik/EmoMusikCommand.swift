@@ -10,6 +10,7 @@ struct EmoMusikCommand: ParsableCommand {
             emotion classes, or a valence/arousal point) and renders it through FluidSynth.
 
             Start here:
+              emomusik demo                       # a recorded child session → music, log, report
               emomusik compose --emotion happiness --bars 16 -o happy.wav -o happy.mid
               emomusik render --timeline examples/timeline.csv --out out
               emomusik analyze out/timeline.mid
@@ -18,9 +19,9 @@ struct EmoMusikCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self, PresetCommand.self, PluginsCommand.self,
-            DatasetCommand.self, TrainCommand.self, EvaluateCommand.self, RecognizeCommand.self,
-            StatsCommand.self, ExperimentCommand.self, BenchCommand.self,
+            DemoCommand.self, SessionCommand.self, ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self,
+            PresetCommand.self, PluginsCommand.self, DatasetCommand.self, TrainCommand.self, EvaluateCommand.self,
+            RecognizeCommand.self, StatsCommand.self, ExperimentCommand.self, BenchCommand.self,
         ]
     )
 }
