@@ -48,7 +48,7 @@ let package = Package(
         // What a listener hears: tempo, key and mode, density, dynamics, register, articulation.
         .target(name: "MusicAnalysis", dependencies: [core]),
         // FluidSynth rendering on the 64-frame grid; audio files through libsndfile.
-        .target(name: "Synth", dependencies: [core, "CFluidSynth", "CSndFile"]),
+        .target(name: "Synth", dependencies: [core, "CFluidSynth", "CSndFile", "CALSA"]),
         // Therapist presets (YAML) with validation and the safety envelope.
         .target(name: "Presets", dependencies: [core, .product(name: "Yams", package: "Yams")]),
         // Built-in recommender strategies and the start-up plugin registry.
