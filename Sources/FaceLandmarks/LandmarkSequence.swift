@@ -59,18 +59,15 @@ func landmarkError(
         .landmarks, message, hint: hint, location: SourceLocation(file: file, line: line, column: column, field: field))
 }
 
-/// Parses one number the way every reader does: a finite decimal, or an error that names the text.
+/// Parses one coordinate the way every reader does: a finite decimal that fits a Float, or an
+/// error that names the text.
 func parseCoordinate(
     _ text: Substring, file: String, line: Int, column: Int?, field: String
 ) throws -> Float {
-    let trimmed = text.trimmingSpaces()
-    guard let value = Float(String(trimmed)) else {
-        throw landmarkError(
-            trimmed.isEmpty ? "\(field) is empty, expected a number" : "\(field) is not a number: '\(trimmed)'",
-            file: file, line: line, column: column, field: field)
-    }
+    let value = Float(try parseDouble(text, file: file, line: line, column: column, field: field))
     guard value.isFinite else {
-        throw landmarkError("\(field) is not finite: '\(trimmed)'", file: file, line: line, column: column, field: field)
+        throw landmarkError(
+            "\(field) is not finite: '\(text.trimmingSpaces())'", file: file, line: line, column: column, field: field)
     }
     return value
 }
