@@ -9,10 +9,11 @@ struct AnalyzeCommand: ParsableCommand {
         commandName: "analyze",
         abstract: "Measure the musical cues a listener hears in a MIDI file.",
         discussion: """
-            Reports tempo (time-weighted over the tempo map), key and mode (Krumhansl–Schmuckler
-            key finding on duration-weighted pitch classes), note density, mean velocity, register
-            and the share of staccato notes, overall and per track. Works on any Standard MIDI File,
-            not only EmoMusik's, so researchers can describe stimuli from anywhere.
+            Reports tempo (time-weighted over the tempo map), key and mode
+            (Krumhansl–Schmuckler key finding on duration-weighted pitch classes), note
+            density, mean velocity, register and the share of staccato notes, overall and
+            per track. Works on any Standard MIDI File, not only EmoMusik's, so
+            researchers can describe stimuli from anywhere.
 
             Examples:
               emomusik analyze out/timeline.mid

@@ -18,12 +18,13 @@ struct RenderBench: ParsableCommand {
         commandName: "render",
         abstract: "Render speed against FluidSynth's own command-line renderer.",
         discussion: """
-            Composes a four-voice piece (melody, pad, bass, drums) whose affect moves through
-            happiness, surprise and anger, then measures: the composer's time per bar; our render
-            (FluidSynth through its C API on the 64-frame grid, plus writing a 16-bit WAV) as a
-            multiple of real time; `fluidsynth -F` rendering the MIDI file we exported with the same
-            soundfont, sample rate, gain and effects; and the ratio of the two speeds (target ≥ 0.95).
-            Each figure is the best of --repeat runs. Build with `swift build -c release` first.
+            Composes a four-voice piece (melody, pad, bass, drums) whose affect moves
+            through happiness, surprise and anger, then measures: the composer's time per
+            bar; our render (FluidSynth through its C API on the 64-frame grid, plus
+            writing a 16-bit WAV) as a multiple of real time; `fluidsynth -F` rendering
+            the MIDI file we exported with the same soundfont, sample rate, gain and
+            effects; and the ratio of the two speeds (target ≥ 0.95). Each figure is the
+            best of --repeat runs. Build with `swift build -c release` first.
 
             Example:
               .build/release/emomusik bench render --minutes 3 --repeat 3

@@ -8,15 +8,16 @@ struct ComposeCommand: ParsableCommand {
         commandName: "compose",
         abstract: "Compose music for one emotion or one valence/arousal point.",
         discussion: """
-            The music is written at the MIDI level by EmoMusik's composer: mode follows valence
-            (major when pleasant, minor when not), tempo, loudness, density and articulation follow
-            arousal, register follows valence. The same seed always gives the same music.
+            The music is written at the MIDI level by EmoMusik's composer: mode follows
+            valence (major when pleasant, minor when not), tempo, loudness, density and
+            articulation follow arousal, register follows valence. The same seed always
+            gives the same music.
 
             Examples:
               emomusik compose --emotion happiness -o happy.wav -o happy.mid
-              emomusik compose --valence -0.6 --arousal -0.4 --bars 32 --seed 7 -o calm.flac
+              emomusik compose --valence -0.6 --arousal -0.4 --seed 7 -o calm.flac
               emomusik compose --emotion anger --json -o anger.mid
-              emomusik compose --preset calm-down -o audition.wav   # the preset's target, limits and sound
+              emomusik compose --preset calm-down -o audition.wav  # a preset's target
             """
     )
 

@@ -10,8 +10,8 @@ struct DatasetCommand: ParsableCommand {
         abstract: "Make landmark datasets for training and evaluating the emotion recognizer.",
         discussion: """
             A dataset is a directory with one OpenFace 2.0 CSV per sequence and an index,
-            labels.csv (file,emotion,subject,domain). Training reads it exactly as it would
-            read a real dataset converted to that format.
+            labels.csv (file,emotion,subject,domain). Training reads it exactly as it
+            would read a real dataset converted to that format.
 
             Examples:
               emomusik dataset synth --domain posed-adult --count 700 --seed 1 --out adult
@@ -37,7 +37,8 @@ extension DatasetCommand {
                 anger, fear, surprise, disgust) rising from a neutral face to its apex, built
                 from FACS action units (happiness AU6+AU12, surprise AU1+AU2+AU5+AU26, ...),
                 on a subject's own face, with head pose, tracker jitter and dropped frames
-                (success = 0 rows). Classes are balanced; about seven sequences share a subject.
+                (success = 0 rows). Classes are balanced; about seven sequences share a
+                subject.
 
                 Domains:
                   posed-adult  the source: full-intensity posed expressions, steady

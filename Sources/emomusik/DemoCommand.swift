@@ -10,10 +10,10 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "The whole loop in one command: a recorded child's face drives the music.",
         discussion: """
-            Replays the bundled recording examples/demo-session.jsonl (a synthetic
-            child, about two minutes at 15 frames per second, whose emotion changes
-            every 15-25 seconds and whose face is lost for 10 seconds) through the
-            recognizer (emomusik-net), the smoother, the iso-principle strategy and
+            Replays the bundled recording examples/demo-session.jsonl (a synthetic child,
+            about two minutes at 15 frames per second, whose emotion changes every 15-25
+            seconds and whose face is lost for 10 seconds) through the recognizer
+            (emomusik-net), the smoother, the iso-principle strategy and
             the preset calm-down, then writes:
 
               out/demo.wav        the music
@@ -29,8 +29,8 @@ struct DemoCommand: ParsableCommand {
               emomusik session replay out/demo.log.jsonl  # the same audio again
               emomusik session report out/demo.log.jsonl  # the report again
 
-            The recording is synthetic (scripts/make-demo-recording.sh) and the
-            recognizer has only seen synthetic faces. No clinical claim is made.
+            The recording is synthetic (scripts/make-demo-recording.sh) and the recognizer
+            has only seen synthetic faces. No clinical claim is made.
             """
     )
 

@@ -6,12 +6,13 @@ struct EmoMusikCommand: ParsableCommand {
         commandName: "emomusik",
         abstract: "Emotion-responsive music for therapy: affect in, music out.",
         discussion: """
-            EmoMusik composes music at the MIDI level from an emotional target (one of seven
-            emotion classes, or a valence/arousal point) and renders it through FluidSynth.
+            EmoMusik composes music at the MIDI level from an emotional target (one of
+            seven emotion classes, a valence/arousal point, or a child's face) and renders
+            it through FluidSynth.
 
             Start here:
-              emomusik demo                       # a recorded child session → music, log, report
-              emomusik compose --emotion happiness --bars 16 -o happy.wav -o happy.mid
+              emomusik demo                    # a recorded child session → music
+              emomusik compose --emotion happiness -o happy.wav -o happy.mid
               emomusik render --timeline examples/timeline.csv --out out
               emomusik analyze out/timeline.mid
 

@@ -17,18 +17,20 @@ struct TransferExperimentCommand: ParsableCommand {
         commandName: "transfer",
         abstract: "Does pre-training on posed adults help with few labelled child faces? (synthetic data)",
         discussion: """
-            Generates seeded synthetic landmark sequences — posed adult faces (source) and subtler,
-            more varied child faces (target) — and compares on held-out child subjects:
+            Generates seeded synthetic landmark sequences — posed adult faces (source) and
+            subtler, more varied child faces (target) — and compares on held-out child
+            subjects:
               (a) the network trained on the children alone, with 10 % of their labels;
-              (b) the network pre-trained on the adults, then fine-tuned on the same labels;
-              (c) logistic regression on normalised apex-frame landmarks of the same labels.
-            Each metric has a bootstrap 95 % interval (BCa, resampling subjects). These are figures
-            on synthetic faces: they say whether the method works, not how it does on real children.
-            Use a release build: the full run trains three networks.
+              (b) the network pre-trained on the adults, fine-tuned on the same labels;
+              (c) logistic regression on normalised apex-frame landmarks, same labels.
+            Each metric has a bootstrap 95 % interval (BCa, resampling subjects). These
+            are figures on synthetic faces: they say whether the method works, not how it
+            does on real children. Use a release build: the full run trains three
+            networks.
 
             Examples:
               .build/release/emomusik experiment transfer
-              .build/release/emomusik experiment transfer --source-count 300 --target-count 300 --json
+              emomusik experiment transfer --source-count 300 --target-count 300
             """
     )
 

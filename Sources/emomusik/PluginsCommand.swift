@@ -139,10 +139,10 @@ extension PluginsCommand {
             abstract: "Build the plugin packages in plugins/ with this machine's Swift toolchain.",
             discussion: """
                 Runs `swift build -c release --package-path plugins/NAME` for each plugin
-                package (every directory of plugins/ with a Package.swift, or the ones
-                named), showing the compiler's output as it comes. Plugins must be built
-                with the toolchain that built emomusik; `emomusik plugins list` shows any
-                that were not.
+                package (every directory of plugins/ with a Package.swift, or the ones named),
+                showing the compiler's output as it comes. Plugins must be built with the
+                toolchain that built emomusik; `emomusik plugins list` shows any that were
+                not.
 
                 Examples:
                   emomusik plugins build

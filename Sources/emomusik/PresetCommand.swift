@@ -11,11 +11,11 @@ struct PresetCommand: ParsableCommand {
         commandName: "preset",
         abstract: "Check, show, list and create therapist presets (YAML).",
         discussion: """
-            A preset sets the instruments, home key and modes, tempo range, target
-            mood, strategy, session length, and a safety envelope that no strategy
-            or plugin can exceed: loudest note, output ceiling, largest tempo and
-            loudness change per bar, and switches for sudden dynamics, percussion
-            and dissonance. presets/README.md describes every field.
+            A preset sets the instruments, home key and modes, tempo range, target mood,
+            strategy, session length, and a safety envelope that no strategy or plugin can
+            exceed: loudest note, output ceiling, largest tempo and loudness change per
+            bar, and switches for sudden dynamics, percussion and dissonance.
+            presets/README.md describes every field.
 
             Examples:
               emomusik preset new "Calm after lunch" -o presets/calm-after-lunch.yaml
@@ -51,12 +51,11 @@ extension PresetCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check preset files and report every problem with its line, column and field.",
             discussion: """
-                Prints "ok FILE" for each valid preset, and every problem of every
-                invalid one as file:line:column (field): what is wrong, with the
-                closest valid value. Exits non-zero when any file has a problem.
-                Strategy ids and options are checked against the installed strategies
-                (emomusik plugins list); external ones such as lullaby need
-                'emomusik plugins build' first.
+                Prints "ok FILE" for each valid preset, and every problem of every invalid one
+                as file:line:column (field): what is wrong, with the closest valid value.
+                Exits non-zero when any file has a problem. Strategy ids and options are
+                checked against the installed strategies (emomusik plugins list); external
+                ones such as lullaby need 'emomusik plugins build' first.
 
                 Examples:
                   emomusik preset validate presets/calm-down.yaml
@@ -103,9 +102,9 @@ extension PresetCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a preset with every default filled in.",
             discussion: """
-                The text form is YAML that reads back as the same preset, so it can
-                start a new one. Instruments show their General MIDI program number
-                (1...128) as a comment.
+                The text form is YAML that reads back as the same preset, so it can start a
+                new one. Instruments show their General MIDI program number (1...128) as a
+                comment.
 
                 Examples:
                   emomusik preset show presets/bedtime.yaml
@@ -182,10 +181,9 @@ extension PresetCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a commented preset template to edit.",
             discussion: """
-                Every field is set to a gentle starting point and explained in plain
-                words. The file goes to presets/NAME.yaml (NAME.yaml when there is no
-                presets/ directory) unless -o says otherwise; an existing file is
-                never overwritten.
+                Every field is set to a gentle starting point and explained in plain words.
+                The file goes to presets/NAME.yaml (NAME.yaml when there is no presets/
+                directory) unless -o says otherwise; an existing file is never overwritten.
 
                 Examples:
                   emomusik preset new "Calm after lunch"

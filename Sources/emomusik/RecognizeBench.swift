@@ -9,12 +9,13 @@ struct RecognizeBench: ParsableCommand {
         commandName: "recognize",
         abstract: "Recognizer speed: streaming, batch, training, and GFLOP/s beside cblas_sgemm's.",
         discussion: """
-            Uses the default network architecture (weights do not change the cost) on synthetic
-            child landmark sequences. Prints: the time to take one new frame into a 32-frame window
-            (median and 99th percentile, one thread; target ≤ 1 ms), full-window forward throughput,
-            training samples per second (forward + backward + AdamW), and the GFLOP/s those achieve
-            next to cblas_sgemm's at 64×64 and 1024×1024 measured in the same run.
-            Build with `swift build -c release` first.
+            Uses the default network architecture (weights do not change the cost) on
+            synthetic child landmark sequences. Prints: the time to take one new frame
+            into a 32-frame window (median and 99th percentile, one thread; target ≤ 1
+            ms), full-window forward throughput, training samples per second (forward +
+            backward + AdamW), and the GFLOP/s those achieve next to cblas_sgemm's at
+            64×64 and 1024×1024 measured in the same run. Build with `swift build -c
+            release` first.
 
             Example:
               .build/release/emomusik bench recognize

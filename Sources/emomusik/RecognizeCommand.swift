@@ -11,19 +11,20 @@ struct RecognizeCommand: ParsableCommand {
         commandName: "recognize",
         abstract: "Emotion probabilities, frame by frame, from facial landmarks.",
         discussion: """
-            Reads a landmark sequence — an OpenFace 2.0 CSV (.csv), JSON lines (.jsonl), an iBUG
-            .pts file, or a directory of CK+-style frame files — and prints one CSV row per frame
-            with a face: time, the seven class probabilities (neutral, happiness, sadness, anger,
-            fear, surprise, disgust), the most likely emotion and the tracker's confidence. Each
-            frame is added to a 32-frame window exactly as in a live session.
+            Reads a landmark sequence — an OpenFace 2.0 CSV (.csv), JSON lines (.jsonl),
+            an iBUG .pts file, or a directory of CK+-style frame files — and prints one
+            CSV row per frame with a face: time, the seven class probabilities (neutral,
+            happiness, sadness, anger, fear, surprise, disgust), the most likely emotion
+            and the tracker's confidence. Each frame is added to a 32-frame window exactly
+            as in a live session.
 
-            With - as the input, JSON lines are read from standard input as they arrive, and one
-            JSON line per frame is written and flushed at once:
+            With - as the input, JSON lines are read from standard input as they arrive,
+            and one JSON line per frame is written and flushed at once:
               {"t": 1.25, "points": [[x, y], ... 68 points], "confidence": 0.9}
             A line with "points": [] means the face was lost.
 
             Examples:
-              emomusik recognize models/emomusik-net.safetensors session.csv > probabilities.csv
+              emomusik recognize models/emomusik-net.safetensors session.csv > p.csv
               tracker | emomusik recognize models/emomusik-net.safetensors -
             """
     )

@@ -10,11 +10,12 @@ struct RenderCommand: ParsableCommand {
         commandName: "render",
         abstract: "Render music that follows an emotion timeline.",
         discussion: """
-            A timeline is a CSV file: each row is a time in seconds and then either an emotion
-            name, a valence,arousal pair, or seven class probabilities (neutral, happiness,
-            sadness, anger, fear, surprise, disgust). Each row holds until the next; the piece ends
-            at the last row. Between rows the music moves musically: tempo ramps over beats, keys
-            change at bar lines through a pivot chord, loudness changes by bounded steps.
+            A timeline is a CSV file: each row is a time in seconds and then either an
+            emotion name, a valence,arousal pair, or seven class probabilities (neutral,
+            happiness, sadness, anger, fear, surprise, disgust). Each row holds until the
+            next; the piece ends at the last row. Between rows the music moves musically:
+            tempo ramps over beats, keys change at bar lines through a pivot chord,
+            loudness changes by bounded steps.
 
               0,anger
               20,-0.3,0.3
@@ -22,15 +23,15 @@ struct RenderCommand: ParsableCommand {
               60,happiness
 
             Examples:
-              emomusik render --timeline examples/timeline.csv            # out/timeline.wav + .mid
+              emomusik render --timeline examples/timeline.csv   # out/timeline.wav, .mid
               emomusik render --timeline t.csv --out clips --name child-3 --format flac
               emomusik render --timeline t.csv -o t.mid --json
-              emomusik render --timeline child.csv --strategy iso-principle   # the timeline is the child
-              emomusik render --timeline child.csv --preset calm-down        # the preset's strategy leads
+              emomusik render --timeline child.csv --strategy iso-principle
+              emomusik render --timeline child.csv --preset calm-down
 
-            With --strategy or --preset the timeline describes the child, and the strategy decides
-            what the music expresses (a preset names its strategy, target and lead rate). A
-            preset's safety envelope is applied to every event last.
+            With --strategy or --preset the timeline describes the child, and the strategy
+            decides what the music expresses (a preset names its strategy, target and lead
+            rate). A preset's safety envelope is applied to every event last.
             """
     )
 

@@ -15,16 +15,17 @@ struct SessionCommand: ParsableCommand {
         commandName: "session",
         abstract: "Run a session from recorded landmarks, replay its log, or write its report.",
         discussion: """
-            A session joins the parts: facial landmarks → the recognizer → a smoother → the
-            strategy → the composer → the synthesiser, with every estimate, decision, musical
-            change, warning and fault written to a session log (JSON lines).
+            A session joins the parts: facial landmarks → the recognizer → a smoother →
+            the strategy → the composer → the synthesiser, with every estimate, decision,
+            musical change, warning and fault written to a session log (JSON lines).
 
             Examples:
-              emomusik session run examples/demo-session.jsonl --preset calm-down --out out --name child-3
+              emomusik session run rec.jsonl --preset calm-down --out out --name child-3
               emomusik session replay out/child-3.log.jsonl -o again.wav -o again.mid
               emomusik session report out/child-3.log.jsonl -o child-3.html
 
-            An offline session's replay is bit-identical to the original render (same soundfont).
+            An offline session's replay is bit-identical to the original render (same
+            soundfont).
             """,
         subcommands: [RunSession.self, ReplaySession.self, ReportSession.self]
     )
@@ -35,11 +36,11 @@ struct SessionCommand: ParsableCommand {
             abstract: "Run a session offline (on a virtual clock) from a landmark recording.",
             discussion: """
                 The recording is JSON lines ({"t": 1.25, "points": [[x, y], ... 68 pairs],
-                "confidence": 0.9}, "points": [] when the face is lost) or OpenFace CSV. Writes
-                <out>/<name>.wav, .mid, .log.jsonl and .html.
+                "confidence": 0.9}, "points": [] when the face is lost) or OpenFace CSV.
+                Writes <out>/<name>.wav, .mid, .log.jsonl and .html.
 
                 Examples:
-                  emomusik session run rec.jsonl                                 # iso-principle, no preset
+                  emomusik session run rec.jsonl            # iso-principle, no preset
                   emomusik session run rec.jsonl --preset calm-down --name child-3
                   emomusik session run rec.csv --strategy mirror --seed 7 --out sessions
                 """)
@@ -61,13 +62,14 @@ struct SessionCommand: ParsableCommand {
             commandName: "replay",
             abstract: "Re-render a session from its log: the same music, bit for bit for an offline session.",
             discussion: """
-                Rebuilds the composer's targets from the logged decisions, with the logged preset
-                (its text is in the log), seed and audio settings, and renders them again.
+                Rebuilds the composer's targets from the logged decisions, with the logged
+                preset (its text is in the log), seed and audio settings, and renders them
+                again.
 
                 Examples:
-                  emomusik session replay out/demo.log.jsonl                    # out/demo.replay.wav + .mid
+                  emomusik session replay out/demo.log.jsonl   # out/demo.replay.wav, .mid
                   emomusik session replay out/demo.log.jsonl -o a.wav -o a.mid
-                  emomusik session replay old.log.jsonl --soundfont other.sf2   # not bit-identical then
+                  emomusik session replay old.log.jsonl --soundfont other.sf2  # not identical
                 """)
 
         @Argument(help: ArgumentHelp("The session log.", valueName: "log"))
@@ -119,8 +121,8 @@ struct SessionCommand: ParsableCommand {
             abstract: "Write a self-contained HTML report of a session for the therapist.",
             discussion: """
                 The child's affect over time beside the music's tempo, mode and loudness, the
-                strategy's decisions with their reasons, faults and warnings, and a summary. One
-                file with inline SVG: no network, no scripts.
+                strategy's decisions with their reasons, faults and warnings, and a summary.
+                One file with inline SVG: no network, no scripts.
 
                 Examples:
                   emomusik session report out/demo.log.jsonl                    # out/demo.html

@@ -38,16 +38,15 @@ extension StatsCommand {
                   clip02,ana,2
                   clip02,ben,3
 
-                Every rater must rate every target exactly once; a missing or repeated
-                rating is reported with the target and rater it concerns.
+                Every rater must rate every target exactly once; a missing or repeated rating
+                is reported with the target and rater it concerns.
 
-                The table lists ICC1, ICC2, ICC3 (single rater) and ICC1k, ICC2k, ICC3k
-                (the mean of k raters): one-way random, two-way random (absolute
-                agreement) and two-way fixed (consistency) models, each with F, its
-                degrees of freedom, the p-value and the confidence interval, as
-                pingouin's intraclass_corr reports them. Raters who each rate every
-                clip in a blind study are usually analysed with ICC2 (generalising to
-                other raters) or ICC3 (these raters only).
+                The table lists ICC1, ICC2, ICC3 (single rater) and ICC1k, ICC2k, ICC3k (the
+                mean of k raters): one-way random, two-way random (absolute agreement) and
+                two-way fixed (consistency) models, each with F, its degrees of freedom, the
+                p-value and the confidence interval, as pingouin's intraclass_corr reports
+                them. Raters who each rate every clip in a blind study are usually analysed
+                with ICC2 (generalising to other raters) or ICC3 (these raters only).
 
                 Examples:
                   emomusik stats icc ratings.csv
@@ -86,11 +85,10 @@ extension StatsCommand {
             commandName: "bootstrap",
             abstract: "Percentile and BCa bootstrap confidence intervals for the mean or median of a column.",
             discussion: """
-                Resamples the rows of FILE.csv with replacement (or whole clusters of
-                rows with --cluster), computes the statistic of the column on each
-                resample, and reports the percentile interval and the bias-corrected
-                and accelerated (BCa, Efron 1987) interval. The same seed gives the
-                same interval.
+                Resamples the rows of FILE.csv with replacement (or whole clusters of rows
+                with --cluster), computes the statistic of the column on each resample, and
+                reports the percentile interval and the bias-corrected and accelerated (BCa,
+                Efron 1987) interval. The same seed gives the same interval.
 
                   subject,score
                   s01,2.5

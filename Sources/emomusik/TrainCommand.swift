@@ -11,17 +11,18 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the emotion recognizer on landmark datasets, with transfer learning.",
         discussion: """
-            A dataset is a directory with one OpenFace 2.0 CSV per sequence and a labels.csv index
-            (file,emotion,subject,domain), as `emomusik dataset synth` writes it. With --source the
-            network is first pre-trained there (e.g. posed adult faces), then fine-tuned on --target
-            (e.g. children) with the graph layers at a tenth of the learning rate. Each dataset is
-            split by subject, 90 % to train and 10 % to choose the epoch. Progress is printed per
-            epoch: loss, training accuracy, validation macro-F1.
+            A dataset is a directory with one OpenFace 2.0 CSV per sequence and a
+            labels.csv index (file,emotion,subject,domain), as `emomusik dataset synth`
+            writes it. With --source the network is first pre-trained there (e.g. posed
+            adult faces), then fine-tuned on --target (e.g. children) with the graph
+            layers at a tenth of the learning rate. Each dataset is split by subject, 90 %
+            to train and 10 % to choose the epoch. Progress is printed per epoch: loss,
+            training accuracy, validation macro-F1.
 
             Examples:
-              emomusik dataset synth --domain posed-adult --count 1400 --seed 11 --out data/adult
-              emomusik dataset synth --domain child --count 1400 --seed 12 --out data/child
-              emomusik train --source data/adult --target data/child -o models/emomusik-net.safetensors
+              emomusik dataset synth --domain posed-adult --count 1400 --out data/adult
+              emomusik dataset synth --domain child --count 1400 --out data/child
+              emomusik train --source data/adult --target data/child -o model.safetensors
             """
     )
 
@@ -66,13 +67,14 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Score a recognizer on a labelled landmark dataset.",
         discussion: """
-            Prints accuracy, macro-F1, one-vs-rest macro AUC and stability (agreement of predictions
-            under small landmark perturbations), each with a bootstrap 95 % interval that resamples
-            subjects, per-class figures, and writes the confusion matrix as an SVG.
+            Prints accuracy, macro-F1, one-vs-rest macro AUC and stability (agreement of
+            predictions under small landmark perturbations), each with a bootstrap 95 %
+            interval that resamples subjects, per-class figures, and writes the confusion
+            matrix as an SVG.
 
             Examples:
               emomusik evaluate models/emomusik-net.safetensors data/child-test
-              emomusik evaluate model.safetensors data/child-test --json --confusion confusion.svg
+              emomusik evaluate model.safetensors data/child-test --json --confusion c.svg
             """
     )
 
