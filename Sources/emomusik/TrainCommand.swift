@@ -20,9 +20,9 @@ struct TrainCommand: ParsableCommand {
             training accuracy, validation macro-F1.
 
             Examples:
-              emomusik dataset synth --domain posed-adult --count 1400 --out data/adult
-              emomusik dataset synth --domain child --count 1400 --out data/child
-              emomusik train --source data/adult --target data/child -o model.safetensors
+              emomusik dataset synth --domain posed-adult --count 1400 --seed 1 --out adult
+              emomusik dataset synth --domain child --count 1400 --seed 2 --out child
+              emomusik train --source adult --target child -o model.safetensors
             """
     )
 
