@@ -17,6 +17,7 @@ final class FluidSynthEngine {
     /// Throws `.soundfont` naming the file if it is not a SoundFont or fails to load.
     init(soundfontPath: String, settings: RenderSettings) throws {
         Self.logSilenced
+        Self.libraryInitialised
         try SoundfontFile.checkStructure(soundfontPath)
         guard let settingsHandle = new_fluid_settings() else {
             throw EmoMusikError(.synth, "FluidSynth could not allocate its settings", hint: "the machine may be out of memory")
@@ -94,6 +95,19 @@ final class FluidSynthEngine {
         defer { removeHandler(nil, id) }
         return body()
     }
+
+    /// Creates and frees one synth before any other, exactly once, with other threads waiting.
+    ///
+    /// `new_fluid_synth` fills FluidSynth's process-wide tables (interpolation coefficients,
+    /// conversions) on first use behind an atomic flag only: a second synth created on another
+    /// thread meanwhile can render its first samples from half-filled tables (seen as live and
+    /// offline renders differing in the first frames when tests create synths in parallel).
+    /// A Swift `static let` runs its initialiser once and blocks concurrent readers until done.
+    static let libraryInitialised: Void = {
+        guard let settings = new_fluid_settings() else { return }
+        if let synth = new_fluid_synth(settings) { delete_fluid_synth(synth) }
+        delete_fluid_settings(settings)
+    }()
 
     /// Turns off FluidSynth's own logging (it prints to stderr) so the CLI's output is ours alone.
     /// FluidSynth's log configuration is process-wide; this runs once, thread-safely, on first use.

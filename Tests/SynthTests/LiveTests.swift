@@ -1,0 +1,218 @@
+import EmoMusikCore
+import Foundation
+import Testing
+@testable import Synth
+
+@Suite struct LiveRingTests {
+    @Test func pushAndPopAreFIFOAndRefuseWhenFull() {
+        let ring = SPSCRing<Int64>(minimumCapacity: 3)
+        #expect(ring.capacity == 4)
+        #expect(ring.pop() == nil)
+        for value in 0..<4 { #expect(ring.push(Int64(value))) }
+        #expect(!ring.push(99), "a full ring refuses")
+        #expect(ring.count == 4)
+        #expect(ring.peek() == 0)
+        for value in 0..<4 { #expect(ring.pop() == Int64(value)) }
+        #expect(ring.pop() == nil)
+    }
+
+    @Test func wrapsAroundManyTimes() {
+        let ring = SPSCRing<Int>(minimumCapacity: 8)
+        var next = 0, expected = 0
+        for round in 0..<1000 {
+            for _ in 0..<(round % 7 + 1) where ring.push(next) { next += 1 }
+            while let value = ring.pop() {
+                #expect(value == expected)
+                expected += 1
+            }
+        }
+        #expect(expected == next && next > 3000)
+    }
+
+    @Test func popUpToTakesOnlyDueEvents() {
+        let ring = SPSCRing<ScheduledEvent>(minimumCapacity: 16)
+        for time in [0, 64, 64, 128] as [Int64] {
+            ring.push(ScheduledEvent(sampleTime: time, channel: 0, kind: .noteOn, data1: 60, data2: 100))
+        }
+        #expect(ring.pop(upTo: 0) == nil)
+        #expect(ring.pop(upTo: 1)?.sampleTime == 0)
+        #expect(ring.pop(upTo: 64) == nil)
+        #expect(ring.pop(upTo: 65)?.sampleTime == 64)
+        #expect(ring.pop(upTo: 65)?.sampleTime == 64)
+        #expect(ring.pop(upTo: 65) == nil)
+        #expect(ring.pop(upTo: .max)?.sampleTime == 128)
+    }
+
+    @Test func twoThreadsPassAMillionElementsInOrder() async {
+        let ring = SPSCRing<ScheduledEvent>(minimumCapacity: 1024)
+        let total = 1_000_000
+        async let produced: Int = Task.detached {
+            var pushed = 0, fullSpins = 0
+            while pushed < total {
+                let event = ScheduledEvent(sampleTime: Int64(pushed), channel: UInt8(pushed & 15), kind: .noteOn,
+                                           data1: UInt8(pushed & 127), data2: UInt8((pushed >> 7) & 127))
+                if ring.push(event) { pushed += 1 } else { fullSpins += 1; if fullSpins & 255 == 0 { sched_yield() } }
+            }
+            return pushed
+        }.value
+        let consumed: (count: Int, ordered: Bool) = await Task.detached {
+            var count = 0, ordered = true, spins = 0
+            while count < total {
+                if let event = ring.pop() {
+                    ordered = ordered && event.sampleTime == Int64(count) && event.channel == UInt8(count & 15)
+                        && event.data1 == UInt8(count & 127) && event.data2 == UInt8((count >> 7) & 127)
+                    count += 1
+                } else {
+                    spins += 1
+                    if spins & 255 == 0 { sched_yield() }
+                }
+            }
+            return (count, ordered)
+        }.value
+        #expect(await produced == total)
+        #expect(consumed.count == total)
+        #expect(consumed.ordered)
+        #expect(ring.pop() == nil)
+    }
+}
+
+@Suite struct LiveEngineTests {
+    /// Live with a virtual clock (a MemorySink that never waits) renders exactly what the offline
+    /// renderer renders, on the same 64-frame grid.
+    @Test func liveOutputEqualsOfflineRenderSampleForSample() throws {
+        let soundfont = try testSoundfont()
+        let settings = RenderSettings(sampleRate: 44100)
+        let score = phraseScore()
+        let offline = try OfflineRenderer(soundfontPath: soundfont, settings: settings).render(score)
+        #expect(offline.appliedGainDB == 0, "compare before gain staging: this score must not be limited")
+        let sink = MemorySink(capacityFrames: offline.frames)
+        let engine = try LiveEngine(
+            soundfontPath: soundfont, settings: settings, sink: sink,
+            configuration: .init(periodFrames: 256, maxFrames: Int64(offline.frames)))
+        let queued = engine.schedule(score: score)
+        #expect(queued == EventSchedule(score: score, sampleRate: 44100).events.count)
+        try engine.start()
+        engine.waitUntilFinished()
+        #expect(sink.framesRecorded == offline.frames)
+        let live = sink.samples
+        #expect(live.count == offline.samples.count)
+        let firstDifference = zip(live, offline.samples).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        let maxDifference = zip(live, offline.samples).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+        #expect(firstDifference == nil, "live and offline differ first at sample \(firstDifference ?? -1)")
+        #expect(engine.statistics.eventsDropped == 0 && engine.statistics.eventsLate == 0)
+        #expect(peak(live[...]) > 0.01)
+    }
+
+    @Test func nullSinkPacesPeriodsInRealTime() throws {
+        let sink = NullSink()
+        let periods = 200  // 256 frames at 48 kHz: 5.33 ms each, about 1.07 s
+        let engine = try LiveEngine(
+            soundfontPath: try testSoundfont(), settings: RenderSettings(sampleRate: 48000), sink: sink,
+            configuration: .init(periodFrames: 256, maxFrames: Int64(periods * 256)))
+        engine.schedule(score: singleNoteScore(tick: 0))
+        let clock = ContinuousClock()
+        let start = clock.now
+        try engine.start()
+        engine.waitUntilFinished()
+        let elapsed = (clock.now - start) / .seconds(1)
+        let nominal = Double(periods) * 256 / 48000
+        // The first bufferPeriods - 1 periods go out at once; the rest wait for the clock.
+        #expect(elapsed >= 0.9 * (nominal - 256.0 / 48000), "\(periods) periods took \(elapsed) s, nominal \(nominal) s")
+        #expect(elapsed < nominal * 3 + 1)
+        #expect(engine.statistics.periodsRendered == periods)
+        #expect(sink.statistics.periods == periods)
+        #expect(engine.statistics.maxRenderNanoseconds > 0)
+    }
+
+    @Test func stopFadesOutToSilence() throws {
+        let sink = MemorySink(capacityFrames: 48000 * 4)
+        let engine = try LiveEngine(
+            soundfontPath: try testSoundfont(), settings: RenderSettings(sampleRate: 48000), sink: sink,
+            configuration: .init(periodFrames: 256))
+        // A loud sustained chord from the start: the fade is what silences it.
+        engine.schedule(score: loudDenseScore())
+        try engine.start()
+        while sink.framesRecorded < 48000 / 2 { usleep(1000) }
+        engine.stop(fadeSeconds: 0.05)
+        let samples = sink.samples
+        let frames = samples.count / 2
+        #expect(frames % 256 == 0)
+        #expect(sink.framesDropped == 0)
+        // Sounding before the fade, silent at its end.
+        #expect(peak(samples[0..<(48000 / 2 * 2)]) > 0.05)
+        let lastPeriod = samples[(samples.count - 512)...]
+        #expect(peak(lastPeriod.suffix(2)) == 0, "the fade ends on exact silence")
+        // The last 32 frames have a gain of at most 32/2400.
+        #expect(peak(lastPeriod.suffix(64)) < 0.02)
+        // The fade is a ramp: the last period is quieter than the audio 50 ms before the end.
+        let beforeFade = samples[(samples.count - 2 * 2400 - 512)..<(samples.count - 2 * 2400)]
+        #expect(peak(lastPeriod) <= peak(beforeFade))
+    }
+
+    @Test func markersReportTheBlockThatAppliedThem() throws {
+        let sink = MemorySink(capacityFrames: 4096)
+        let engine = try LiveEngine(
+            soundfontPath: try testSoundfont(), sink: sink, configuration: .init(periodFrames: 256, maxFrames: 4096))
+        for frame in [100, 640, 1000] as [Int64] {
+            engine.schedule(ScheduledEvent(sampleTime: frame, channel: 0, kind: .controlChange,
+                                           data1: LiveEngine.markerController, data2: 0))
+        }
+        try engine.start()
+        engine.waitUntilFinished()
+        var markers: [LiveEngine.Marker] = []
+        while let marker = engine.popMarker() { markers.append(marker) }
+        #expect(markers.map(\.appliedFrame) == [128, 640, 1024])
+        #expect(markers.map(\.periodStartFrame) == [0, 512, 1024])
+        #expect(markers.allSatisfy { $0.handedNanoseconds > 0 })
+    }
+
+    @Test func badPeriodIsRefusedWithAReason() throws {
+        let error = emoError {
+            _ = try LiveEngine(soundfontPath: try testSoundfont(), sink: NullSink(), configuration: .init(periodFrames: 100))
+        }
+        #expect(error?.code == .invalidValue)
+        #expect(error?.message.contains("100") == true)
+    }
+}
+
+@Suite struct LiveALSATests {
+    @Test func nullPCMOpensAndAcceptsAFewHundredPeriods() throws {
+        for format in ALSASink.SampleFormat.allCases {
+            let sink = ALSASink(device: "null", format: format, periodFrames: 256, bufferFrames: 1024)
+            do {
+                try sink.prepare(sampleRate: 48000, channels: 2, periodFrames: 256)
+            } catch {
+                Issue.record("ALSA null PCM did not open (is alsa-lib's alsa.conf installed?): \(error)")
+                return
+            }
+            #expect(sink.negotiated.sampleRate == 48000)
+            var buffer = [Float](repeating: 0, count: 512)
+            for i in 0..<256 { buffer[2 * i] = sin(Float(i) * 0.1); buffer[2 * i + 1] = buffer[2 * i] * 2 }  // int16 clips
+            for _ in 0..<300 {
+                let result = buffer.withUnsafeBufferPointer { sink.write($0, frames: 256) }
+                #expect(result != .failed(code: 0))
+                if case .failed = result { Issue.record("write failed: \(result)"); break }
+            }
+            #expect(sink.statistics.periods == 300)
+            sink.close()
+        }
+    }
+
+    @Test func liveEngineDrivesTheNullPCM() throws {
+        let sink = ALSASink(device: "null")
+        let engine = try LiveEngine(
+            soundfontPath: try testSoundfont(), settings: RenderSettings(sampleRate: 48000), sink: sink,
+            configuration: .init(periodFrames: 256, maxFrames: 256 * 300))
+        engine.schedule(score: singleNoteScore(tick: 0))
+        try engine.start()
+        engine.waitUntilFinished()
+        #expect(engine.sinkFailure == nil)
+        #expect(engine.statistics.periodsRendered == 300)
+    }
+
+    @Test func missingDeviceFailsWithAReadableError() {
+        let error = emoError { try ALSASink(device: "no-such-device-emomusik").prepare(sampleRate: 48000, channels: 2, periodFrames: 256) }
+        #expect(error?.code == .audioOutput)
+        #expect(error?.message.contains("no-such-device-emomusik") == true)
+    }
+}
