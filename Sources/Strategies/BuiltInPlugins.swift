@@ -5,7 +5,7 @@ import Foundation
 /// The plugins compiled into emomusik.
 public enum BuiltInPlugins {
     /// Strategy types, in the order they are registered.
-    public static var strategies: [any RecommenderStrategy.Type] { [MirrorStrategy.self, IsoPrincipleStrategy.self] }
+    public static var strategies: [any RecommenderStrategy.Type] { [MirrorStrategy.self, IsoPrincipleStrategy.self, RegulateStrategy.self, AdaptiveStrategy.self] }
 
     /// [control thread] Registers every built-in plugin with source `.builtIn`.
     public static func register(into registry: PluginRegistry) throws {

@@ -25,7 +25,7 @@ import Glibc
         #expect(entry.source == .library("\(bin)/libLullaby.so"))
         #expect(entry.kind == .strategy)
         #expect(entry.version == "1.0.0")
-        #expect(registry.entries.map(\.id) == ["iso-principle", "lullaby", "mirror"])
+        #expect(registry.entries.map(\.id) == ["adaptive", "iso-principle", "lullaby", "mirror", "regulate"])
         // The plugin reuses the host's libEmoMusikPluginAPI.so (by name) instead of loading the copy
         // beside it: one copy of every type, so its conformances are the host's protocols.
         let maps = try #require(FileHandle(forReadingAtPath: "/proc/self/maps")).readDataToEndOfFile()  // size 0 in stat
@@ -61,7 +61,7 @@ import Glibc
         // Loading the same directory again registers nothing twice and reports nothing.
         PluginLoader.loadAll(into: registry, projectDirectory: nil, environment: ["EMOMUSIK_PLUGIN_PATH": bin])
         #expect(registry.failures == [])
-        #expect(registry.entries.count == 3)
+        #expect(registry.entries.count == 5)
     }
 
     @Test(.enabled(if: ExamplePlugin.swift != nil, "swift is not on PATH: cannot build plugins/manual"),
@@ -134,7 +134,7 @@ import Glibc
         #expect(registerCalls("\(directory)/libddd_empty.so") == 1)
 
         // The host keeps working.
-        #expect(registry.entries.map(\.id) == ["iso-principle", "mirror"])
+        #expect(registry.entries.map(\.id) == ["adaptive", "iso-principle", "mirror", "regulate"])
         let mirror = try registry.makeStrategy(id: "mirror", options: ["window": .number(0)])
         let child = Affect(valence: 0.3, arousal: 0.3)
         #expect(mirror.recommend(StrategyContext(now: 1, history: [AffectSample(time: 1, affect: child)], goal: SessionGoal(target: .neutral))).affect == child)
@@ -173,7 +173,7 @@ import Glibc
         #expect(PluginLoader.install(header: clashing, source: .library("/p/libclash.so"), into: registry)
             == "plugin id 'mirror' from /p/libclash.so is already registered by built-in")
         // Neither library registered anything; the built-ins are untouched.
-        #expect(registry.entries.map(\.id) == ["iso-principle", "mirror"])
+        #expect(registry.entries.map(\.id) == ["adaptive", "iso-principle", "mirror", "regulate"])
         #expect(registry.entry(id: "mirror")?.source == .builtIn)
     }
 

@@ -67,8 +67,8 @@ func message(of body: () throws -> Void) -> String? {
     @Test func builtInsAreListed() throws {
         let registry = try builtIns()
         try registry.register(recognizer: HappyRecognizer.self)
-        #expect(registry.entries.map(\.id) == ["always-happy", "iso-principle", "mirror"])
-        #expect(registry.entries.map(\.kind) == [.recognizer, .strategy, .strategy])
+        #expect(registry.entries.map(\.id) == ["always-happy", "adaptive", "iso-principle", "mirror", "regulate"])
+        #expect(registry.entries.map(\.kind) == [.recognizer, .strategy, .strategy, .strategy, .strategy])
         #expect(registry.entries.allSatisfy { $0.source == .builtIn && $0.status == "ready" })
         #expect(registry.failures.isEmpty)
     }
@@ -79,7 +79,7 @@ func message(of body: () throws -> Void) -> String? {
         #expect(text == "plugin id 'mirror' from /opt/plugins/libfake.so is already registered by built-in")
         // The original stays.
         #expect(registry.entry(id: "mirror")?.version == MirrorStrategy.descriptor.version)
-        #expect(registry.entries.count == 2)
+        #expect(registry.entries.count == 4)
     }
 
     @Test func batchIsAllOrNothing() throws {
