@@ -134,7 +134,14 @@ func printSummary(_ summary: RenderSummary, json: Bool) throws {
 func printJSON(_ value: some Encodable) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    let data = try! encoder.encode(value)  // our summaries hold only finite numbers and strings
+    // A figure that could not be formed (NaN, e.g. an AUC with no positives) is written as a
+    // string rather than failing the whole summary.
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    guard let data = try? encoder.encode(value) else {
+        FileHandle.standardError.write(Data("error: the JSON summary could not be encoded\n".utf8))
+        return
+    }
     print(String(decoding: data, as: UTF8.self))
 }
 
