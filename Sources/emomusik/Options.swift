@@ -72,15 +72,17 @@ struct AudioOptions: ParsableArguments {
     }
 
     var sampleFormat: AudioSampleFormat {
-        switch bitDepth {
-        case .pcm16: .pcm16
-        case .pcm24: .pcm24
-        case .float: .float32
-        }
+        AudioSampleFormat(bitDepth: bitDepth.rawValue)!  // every BitDepth case is one the writer parses
     }
 
     /// The soundfont to use: `--soundfont`, then the preset's, then the documented search order.
     func resolveSoundfont(presetSoundfont: String? = nil) throws -> String {
+        try Self.locateSoundfont(explicit: soundfont ?? presetSoundfont)
+    }
+
+    /// `explicit` if given (it must exist), else `$EMOMUSIK_SOUNDFONT`, `soundfonts/` here and next
+    /// to a checkout's build products, then Debian's GM soundfonts.
+    static func locateSoundfont(explicit: String?) throws -> String {
         var projectDirectories = ["soundfonts"]
         // Next to a checkout's build products: .build/<config>/emomusik → ../../soundfonts.
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -88,8 +90,7 @@ struct AudioOptions: ParsableArguments {
         let bundled = checkout.appendingPathComponent("soundfonts").path
         if bundled != FileManager.default.currentDirectoryPath + "/soundfonts" { projectDirectories.append(bundled) }
         return try SoundfontLocator(
-            explicit: soundfont ?? presetSoundfont, environment: ProcessInfo.processInfo.environment,
-            projectDirectories: projectDirectories
+            explicit: explicit, environment: ProcessInfo.processInfo.environment, projectDirectories: projectDirectories
         ).resolve()
     }
 }

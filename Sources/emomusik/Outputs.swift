@@ -84,28 +84,47 @@ func writeOutputs(
         peakDBFS: nil, soundfont: nil, files: [], preset: preset?.preset.name,
         envelopeAdjustments: preset.map { $0.adjustments.map(\.description) })
 
-    for (path, kind) in plan.files where kind == .midi {
-        try StandardMIDIFile.write(score, to: path)
-        summary.files.append(path)
+    guard plan.needsAudio else {
+        summary.files = try writeScore(score, plan: plan, settings: audio.settings, sampleFormat: audio.sampleFormat,
+                                       soundfont: nil, showProgress: false).files
+        return summary
     }
-    guard plan.needsAudio else { return summary }
-
     let soundfont = try audio.resolveSoundfont(presetSoundfont: preset?.soundfont)
     summary.soundfont = soundfont
     var settings = audio.settings
     if let preset { settings.ceilingDBFS = min(settings.ceilingDBFS, preset.preset.safety.maxLevelDBFS) }
+    let written = try writeScore(
+        score, plan: plan, settings: settings, sampleFormat: audio.sampleFormat, soundfont: soundfont,
+        showProgress: showProgress)
+    summary.files = written.files
+    // Silence has a peak of -infinity dBFS, which JSON cannot carry: report it as null.
+    summary.peakDBFS = written.peakDBFS.flatMap { $0.isFinite ? rounded($0) : nil }
+    return summary
+}
+
+/// Writes `score` to every planned file: MIDI files first, then one render for all audio files.
+/// The one path every command takes (compose, render, sessions and their replay), so the same
+/// score and settings give the same bytes. `soundfont` is needed only when audio is planned.
+func writeScore(
+    _ score: Score, plan: OutputPlan, settings: RenderSettings, sampleFormat: AudioSampleFormat, soundfont: String?,
+    showProgress: Bool
+) throws -> (files: [String], peakDBFS: Double?) {
+    var files: [String] = []
+    for (path, kind) in plan.files where kind == .midi {
+        try StandardMIDIFile.write(score, to: path)
+        files.append(path)
+    }
+    guard plan.needsAudio else { return (files, nil) }
+    guard let soundfont else { preconditionFailure("writeScore: audio planned without a soundfont") }
     let renderer = try OfflineRenderer(soundfontPath: soundfont, settings: settings)
     let progress = showProgress && score.duration > 2 ? ProgressLine(label: "rendering", total: score.duration) : nil
     let rendered = try renderer.render(score) { fraction in progress?.update(fraction) }
     progress?.finish()
-    // Silence has a peak of -infinity dBFS, which JSON cannot carry: report it as null.
-    summary.peakDBFS = rendered.peakDBFS.isFinite ? rounded(rendered.peakDBFS) : nil
     for (path, kind) in plan.files where kind != .midi {
-        let container: AudioContainer = kind == .flac ? .flac : .wav
-        try AudioFileWriter.write(rendered, to: path, container: container, sampleFormat: audio.sampleFormat)
-        summary.files.append(path)
+        try AudioFileWriter.write(rendered, to: path, container: kind == .flac ? .flac : .wav, sampleFormat: sampleFormat)
+        files.append(path)
     }
-    return summary
+    return (files, rendered.peakDBFS)
 }
 
 func printSummary(_ summary: RenderSummary, json: Bool) throws {

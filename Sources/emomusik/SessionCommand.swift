@@ -98,7 +98,7 @@ struct SessionCommand: ParsableCommand {
             let base = replayBase(log)
             let plan = try OutputPlan(paths: outputs.isEmpty ? ["\(base).replay.wav", "\(base).replay.mid"] : outputs)
             try plan.checkWritable()
-            let font = try soundfont.map { try AudioOptions.resolve(explicit: $0) } ?? loggedSoundfont(start)
+            let font = try soundfont.map { try AudioOptions.locateSoundfont(explicit: $0) } ?? loggedSoundfont(start)
             let written = try renderSessionMusic(music.score, audio: start.audio, soundfont: font, plan: plan, showProgress: true)
             print("replayed \(contents.decisions.count) decisions, \(formatTime(music.score.duration)) of music")
             for file in written { print("wrote \(file)") }
@@ -265,30 +265,13 @@ func printSessionSummary(_ result: SessionRunResult) {
 /// Renders a session's score to the planned files with the logged audio settings: the one path
 /// both a session and its replay take, so that the same score gives the same bytes.
 func renderSessionMusic(_ score: Score, audio: SessionAudioSettings, soundfont: String?, plan: OutputPlan, showProgress: Bool) throws -> [String] {
-    var written: [String] = []
-    for (path, kind) in plan.files where kind == .midi {
-        try StandardMIDIFile.write(score, to: path)
-        written.append(path)
-    }
-    guard plan.needsAudio else { return written }
-    let font = try soundfont ?? AudioOptions.resolve(explicit: nil)
     let settings = RenderSettings(
         sampleRate: audio.sampleRate, reverb: audio.reverb, reverbRoomSize: audio.reverbRoomSize, reverbLevel: audio.reverbLevel,
         chorus: audio.chorus, gain: audio.gain, tailSeconds: audio.tailSeconds, ceilingDBFS: audio.ceilingDBFS)
-    let renderer = try OfflineRenderer(soundfontPath: font, settings: settings)
-    let progress = showProgress && score.duration > 2 ? ProgressLine(label: "rendering", total: score.duration) : nil
-    let rendered = try renderer.render(score) { progress?.update($0) }
-    progress?.finish()
-    let format: AudioSampleFormat = switch audio.bitDepth {
-    case "24": .pcm24
-    case "float": .float32
-    default: .pcm16
-    }
-    for (path, kind) in plan.files where kind != .midi {
-        try AudioFileWriter.write(rendered, to: path, container: kind == .flac ? .flac : .wav, sampleFormat: format)
-        written.append(path)
-    }
-    return written
+    let font = plan.needsAudio ? try soundfont ?? AudioOptions.locateSoundfont(explicit: nil) : nil
+    return try writeScore(
+        score, plan: plan, settings: settings, sampleFormat: AudioSampleFormat(bitDepth: audio.bitDepth) ?? .pcm16,
+        soundfont: font, showProgress: showProgress).files
 }
 
 func writeReport(_ contents: SessionLog.Contents, title: String, to path: String) throws {
@@ -343,11 +326,3 @@ extension SessionAudioSettings {
     }
 }
 
-extension AudioOptions {
-    /// The soundfont by the documented search order, starting from `explicit`.
-    static func resolve(explicit: String?) throws -> String {
-        try SoundfontLocator(
-            explicit: explicit, environment: ProcessInfo.processInfo.environment, projectDirectories: ["soundfonts"]
-        ).resolve()
-    }
-}
