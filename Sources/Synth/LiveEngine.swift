@@ -28,11 +28,16 @@ public final class LiveEngine: @unchecked Sendable {
         /// The audio thread stops by itself once it has rendered this many frames (nil: run until
         /// ``stop(fadeSeconds:)``). Rounded up to whole periods.
         public var maxFrames: Int64?
+        /// With ``maxFrames``: the output fades linearly to silence over this many frames, ending
+        /// exactly at the last frame (a fixed-length session ends with a fade, not a cut). 0: no fade.
+        public var endFadeFrames: Int
 
-        public init(periodFrames: Int = 256, eventCapacity: Int = 16384, maxFrames: Int64? = nil) {
+        public init(periodFrames: Int = 256, eventCapacity: Int = 16384, maxFrames: Int64? = nil,
+                    endFadeFrames: Int = 0) {
             self.periodFrames = periodFrames
             self.eventCapacity = eventCapacity
             self.maxFrames = maxFrames
+            self.endFadeFrames = endFadeFrames
         }
     }
 
@@ -248,17 +253,25 @@ public final class LiveEngine: @unchecked Sendable {
         let block = EventSchedule.blockSize
         let limit = configuration.maxFrames.map { ($0 + Int64(period) - 1) / Int64(period) * Int64(period) } ?? Int64.max
         var position: Int64 = 0
-        var fadeTotal = -1  // frames of the fade once it starts
-        var fadeLeft = 0
+        // The fade: frame f ≥ fadeStart has gain max(0, fadeStart + fadeTotal - f) / fadeTotal.
+        var fadeTotal: Int64 = -1  // -1 until a fade is scheduled
+        var fadeStart: Int64 = 0
+        if limit < Int64.max, configuration.endFadeFrames > 0 {
+            fadeTotal = min(Int64(configuration.endFadeFrames), limit)
+            fadeStart = limit - fadeTotal
+        }
         let samples = UnsafeBufferPointer(start: buffer, count: period * Self.channels)
         let cpuStart = threadCPUNanoseconds()
 
         while position < limit {
             let requested = stopFade.load(ordering: .acquiring)
-            if requested >= 0 && fadeTotal < 0 {
+            if requested >= 0 && (fadeTotal < 0 || position < fadeStart) {
+                // A stop fade from here, unless an end fade already scheduled finishes sooner.
                 if requested == 0 { break }
-                fadeTotal = requested
-                fadeLeft = requested
+                if fadeTotal < 0 || position + Int64(requested) < fadeStart + fadeTotal {
+                    fadeTotal = Int64(requested)
+                    fadeStart = position
+                }
             }
             let renderStart = monotonicNanoseconds()
             let periodEnd = position + Int64(period)
@@ -290,13 +303,13 @@ public final class LiveEngine: @unchecked Sendable {
                 // FluidSynth refused: hand over silence rather than stale samples.
                 buffer.update(repeating: 0, count: period * Self.channels)
             }
-            if fadeTotal > 0 {
+            if fadeTotal > 0 && periodEnd > fadeStart {
                 let scale = 1 / Float(fadeTotal)
-                for frame in 0..<period {
-                    let gain = Float(fadeLeft) * scale
+                let fadeEnd = fadeStart + fadeTotal
+                for frame in max(0, Int(fadeStart - position))..<period {
+                    let gain = Float(max(0, fadeEnd - (position + Int64(frame)))) * scale
                     buffer[frame * 2] *= gain
                     buffer[frame * 2 + 1] *= gain
-                    if fadeLeft > 0 { fadeLeft -= 1 }
                 }
             }
             let renderTime = Int(monotonicNanoseconds() - renderStart)
@@ -323,7 +336,7 @@ public final class LiveEngine: @unchecked Sendable {
             }
             cpu.store(Int(threadCPUNanoseconds() - cpuStart), ordering: .relaxed)
             if case .failed = result { break }
-            if fadeTotal > 0 && fadeLeft == 0 { break }
+            if fadeTotal > 0 && position >= fadeStart + fadeTotal { break }
         }
         cpu.store(Int(threadCPUNanoseconds() - cpuStart), ordering: .relaxed)
     }

@@ -122,7 +122,9 @@ public final class NullSink: AudioSink, @unchecked Sendable {
     public func close() {}
 }
 
-/// A sink that records what it is given into a preallocated buffer (for tests); never paces.
+/// A sink that records what it is given into a preallocated buffer (for tests). It never paces
+/// unless made `realTime`, in which case it also plays like a ``NullSink`` (a period every
+/// `periodFrames / sampleRate` seconds), so a control thread can act while it records.
 /// Frames beyond the capacity are counted and dropped.
 ///
 /// [control] `prepare`, `close`, ``samples``; [audio] `write`. Read ``samples`` only after the
@@ -133,10 +135,12 @@ public final class MemorySink: AudioSink, @unchecked Sendable {
     private var channels = 2
     private let recorded = Atomic<Int>(0)
     private let overflow = Atomic<Int>(0)
+    private let pacer: NullSink?
 
-    public init(capacityFrames: Int) {
+    public init(capacityFrames: Int, realTime: Bool = false) {
         precondition(capacityFrames >= 0, "capacity must not be negative")
         self.capacityFrames = capacityFrames
+        pacer = realTime ? NullSink() : nil
     }
 
     deinit { storage.deallocate() }
@@ -148,9 +152,10 @@ public final class MemorySink: AudioSink, @unchecked Sendable {
         storage.initialize(repeating: 0)
         recorded.store(0, ordering: .relaxed)
         overflow.store(0, ordering: .relaxed)
+        try pacer?.prepare(sampleRate: sampleRate, channels: channels, periodFrames: periodFrames)
     }
 
-    public var outputLatencyFrames: Int { 0 }
+    public var outputLatencyFrames: Int { pacer?.outputLatencyFrames ?? 0 }
 
     /// Frames recorded so far (safe to poll from any thread).
     public var framesRecorded: Int { recorded.load(ordering: .acquiring) }
@@ -168,7 +173,7 @@ public final class MemorySink: AudioSink, @unchecked Sendable {
             recorded.store(start + taken, ordering: .releasing)
         }
         if taken < frames { overflow.add(frames - max(taken, 0), ordering: .relaxed) }
-        return .written
+        return pacer?.write(buffer, frames: frames) ?? .written
     }
 
     public func close() {}

@@ -125,7 +125,9 @@ import Testing
     }
 
     @Test func stopFadesOutToSilence() throws {
-        let sink = MemorySink(capacityFrames: 48000 * 4)
+        // Paced like a device, so this thread can ask for the stop while it plays; 20 s of room
+        // leaves this thread 19.5 s to be scheduled, however loaded the machine is.
+        let sink = MemorySink(capacityFrames: 48000 * 20, realTime: true)
         let engine = try LiveEngine(
             soundfontPath: try testSoundfont(), settings: RenderSettings(sampleRate: 48000), sink: sink,
             configuration: .init(periodFrames: 256))
@@ -134,10 +136,9 @@ import Testing
         try engine.start()
         while sink.framesRecorded < 48000 / 2 { usleep(1000) }
         engine.stop(fadeSeconds: 0.05)
-        let samples = sink.samples
-        let frames = samples.count / 2
-        #expect(frames % 256 == 0)
         #expect(sink.framesDropped == 0)
+        let samples = sink.samples
+        #expect(samples.count / 2 % 256 == 0)
         // Sounding before the fade, silent at its end.
         #expect(peak(samples[0..<(48000 / 2 * 2)]) > 0.05)
         let lastPeriod = samples[(samples.count - 512)...]
@@ -147,6 +148,40 @@ import Testing
         // The fade is a ramp: the last period is quieter than the audio 50 ms before the end.
         let beforeFade = samples[(samples.count - 2 * 2400 - 512)..<(samples.count - 2 * 2400)]
         #expect(peak(lastPeriod) <= peak(beforeFade))
+    }
+
+    @Test func fixedLengthRunEndsWithAFadeThatMatchesTheRampExactly() throws {
+        // Virtual clock: the same events rendered with and without the end fade; the faded run is
+        // the plain one times the linear ramp over the last 2400 frames, sample for sample.
+        let frames = 48000 / 2
+        let fade = 2400
+        func run(endFade: Int) throws -> (samples: [Float], frames: Int64) {
+            let sink = MemorySink(capacityFrames: frames)
+            let engine = try LiveEngine(
+                soundfontPath: try testSoundfont(), settings: RenderSettings(sampleRate: 48000), sink: sink,
+                configuration: .init(periodFrames: 256, maxFrames: Int64(frames), endFadeFrames: endFade))
+            engine.schedule(score: loudDenseScore())
+            try engine.start()
+            engine.waitUntilFinished()
+            return (sink.samples, engine.framesRendered)
+        }
+        let plain = try run(endFade: 0)
+        let faded = try run(endFade: fade)
+        // 24000 frames is not a whole number of 256-frame periods: the run rounds up, and the fade
+        // ends on the run's last frame.
+        let total = Int((Int64(frames) + 255) / 256 * 256)
+        #expect(faded.frames == Int64(total) && plain.frames == faded.frames)
+        #expect(faded.samples.count == frames * 2, "the sink keeps its capacity")
+        #expect(peak(plain.samples[((frames - fade) * 2)...]) > 0.05, "sounding where the fade happens")
+        var worst: Float = 0
+        for frame in 0..<frames {
+            let gain: Float = frame < total - fade ? 1 : Float(total - frame) / Float(fade)
+            for channel in 0..<2 {
+                let index = frame * 2 + channel
+                worst = max(worst, abs(faded.samples[index] - plain.samples[index] * gain))
+            }
+        }
+        #expect(worst < 1e-6, "faded = plain × ramp; worst difference \(worst)")
     }
 
     @Test func markersReportTheBlockThatAppliedThem() throws {
