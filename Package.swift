@@ -61,8 +61,8 @@ let package = Package(
         .target(name: "Statistics", dependencies: [core]),
         // Landmark datasets → network training with transfer, the baseline, evaluation, the recognizer plugin.
         .target(name: "Recognition", dependencies: [core, "FaceLandmarks", "EmotionNet", "Statistics"]),
-        // The closed loop: child's affect → strategy → composer, presets applied, on a virtual clock.
-        .target(name: "Sessions", dependencies: [core, "Composer", "Strategies", "Presets"]),
+        // The closed loop: landmarks → recognizer → strategy → composer → (live) synth, presets applied.
+        .target(name: "Sessions", dependencies: [core, "Composer", "Strategies", "Presets", "Synth", "FaceLandmarks"]),
 
         .executableTarget(
             name: "emomusik",

@@ -107,6 +107,19 @@ public struct Composer: Sendable {
         }
     }
 
+    /// Composes exactly `bars` bars (at least one) following `targets` as ``compose(targets:)``
+    /// does; the last bar is the final cadence. The planner is causal: bar *k* depends only on the
+    /// targets at bar lines up to its own, and its harmony and melody on bar *k* + 1 (the pivot
+    /// before a key change, the gate of its last note) and on how far it is from the end — so
+    /// a live session takes bar *k* from a composition that runs a few bars past it.
+    public func compose(targets: [TargetKeyframe], bars: Int) -> Composition {
+        let keyframes = targets.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        let first = keyframes.first ?? TargetKeyframe(time: 0, affect: .neutral)
+        return compose(duration: 0, barCount: max(bars, 1)) { time in
+            keyframes.last { $0.time <= time } ?? first
+        }
+    }
+
     /// Composes `bars` bars (at least one) at a constant affect.
     public func compose(affect: Affect, bars: Int) -> Composition {
         let target = TargetKeyframe(time: 0, affect: affect)

@@ -183,9 +183,13 @@ public struct DecisionRecord: Sendable, Equatable, Codable {
     public var palette: ScalePalette
     public var percussion: Bool?
     public var reason: String
+    /// When the music may follow it, if later than `t`: the first bar not yet committed when the
+    /// decision was taken (see ``SessionComposer``). Absent in logs of earlier versions.
+    public var effective: Double?
 
-    public init(t: Double, child: Affect?, target: MusicalTarget) {
+    public init(t: Double, child: Affect?, target: MusicalTarget, effective: Double? = nil) {
         self.t = t
+        self.effective = effective
         self.child = child
         self.target = target.affect
         palette = target.palette
@@ -212,6 +216,10 @@ public struct MusicRecord: Sendable, Equatable, Codable {
     public var velocity: Double
     /// The affect the composer expressed in this bar.
     public var affect: Affect
+    /// How many of the session's decisions the bar's composition knew, and how many bars it had
+    /// (see ``SessionComposer``): what replay needs to rebuild the bar. Absent in earlier logs.
+    public var decisions: Int?
+    public var compositionBars: Int?
 
     public init(t: Double, bar: Int, tempo: Double, key: String, mode: String, velocity: Double, affect: Affect) {
         self.t = roundedForLog(t)

@@ -66,6 +66,10 @@ public enum SessionLog {
         public var decisions: [DecisionRecord] {
             events.compactMap { if case .decision(let d) = $0 { d } else { nil } }
         }
+
+        public var music: [MusicRecord] {
+            events.compactMap { if case .music(let m) = $0 { m } else { nil } }
+        }
     }
 
     /// Parses a log's text. A last line without its newline that does not parse is skipped and

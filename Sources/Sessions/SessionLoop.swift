@@ -80,6 +80,14 @@ public final class SessionLoop {
     private var lastKeptSample: Double?
     private var finished = false
 
+    /// The earliest time a new decision can take effect in the music (the first bar the composer
+    /// has not committed yet, set by ``SessionConductor``); later than the decision's own time,
+    /// it is logged as the decision's `effective` time.
+    public var earliestEffect = 0.0
+
+    /// The decisions taken so far, in time order.
+    public var decisionsSoFar: [DecisionRecord] { decisions }
+
     /// `recognizer` may be nil when the loop is fed estimates directly (``process(estimate:at:)``).
     /// The strategy is reset; `start`, when given, is logged first.
     public init(
@@ -202,7 +210,8 @@ public final class SessionLoop {
         let visible = history.filter { $0.time <= now + 1e-9 }
         let context = StrategyContext(now: now, history: visible, goal: goal, profile: profile)
         let target = strategy.recommend(context)
-        let decision = DecisionRecord(t: now, child: visible.last?.affect, target: target)
+        let decision = DecisionRecord(
+            t: now, child: visible.last?.affect, target: target, effective: earliestEffect > now ? earliestEffect : nil)
         decisions.append(decision)
         log.record(.decision(decision))
         nextDecision = Double(decisions.count) * settings.decisionInterval

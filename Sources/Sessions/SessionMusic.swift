@@ -29,32 +29,41 @@ public struct SessionMusic: Sendable {
         return SessionMusic(composition: composition, score: score, adjustments: adjustments)
     }
 
+    /// The music of a logged session: bar by bar as the session committed it (``SessionComposer``),
+    /// or, for a log of an earlier version without that record, composed whole from the decisions.
+    public static func replay(_ contents: SessionLog.Contents, duration: Double, preset: Preset?, seed: UInt64) throws -> SessionMusic {
+        let bars = contents.music
+        guard !bars.isEmpty, bars.allSatisfy({ $0.decisions != nil && $0.compositionBars != nil }) else {
+            return compose(decisions: contents.decisions, duration: duration, preset: preset, seed: seed)
+        }
+        let composer = try SessionComposer.replay(decisions: contents.decisions, bars: bars, preset: preset, seed: seed)
+        guard let music = composer.music else { throw EmoMusikError(.malformedFile, "the session log has no music") }
+        return music
+    }
+
     /// One `music` event per bar, from the score as it will sound: the tempo at the bar's start, the
     /// composer's key, the mean velocity of the bar's pitched notes.
     public var barRecords: [MusicRecord] {
         let starts = composition.bars.map(\.startTick)
-        var velocitySums = [Double](repeating: 0, count: starts.count)
-        var counts = [Int](repeating: 0, count: starts.count)
+        return composition.bars.enumerated().map { index, bar in
+            let end = index + 1 < starts.count ? starts[index + 1] : score.endTick
+            return Self.record(bar: bar, number: index + 1, range: bar.startTick..<max(end, bar.startTick), of: score)
+        }
+    }
+
+    /// The `music` event of one bar (ticks `range` of `score`).
+    static func record(bar: BarPlan, number: Int, range: Range<Int>, of score: Score) -> MusicRecord {
+        var sum = 0.0, count = 0
         for track in score.tracks where !track.isPercussion {
-            for note in track.notes {
-                // The bar holding the note: the last start at or before it.
-                var low = 0, high = starts.count - 1
-                while low < high {
-                    let middle = (low + high + 1) / 2
-                    if starts[middle] <= note.tick { low = middle } else { high = middle - 1 }
-                }
-                guard !starts.isEmpty else { continue }
-                velocitySums[low] += Double(note.velocity)
-                counts[low] += 1
+            for note in track.notes where range.contains(note.tick) {
+                sum += Double(note.velocity)
+                count += 1
             }
         }
-        return composition.bars.enumerated().map { index, bar in
-            MusicRecord(
-                t: score.tempoMap.seconds(atTick: bar.startTick), bar: index + 1,
-                tempo: score.tempoMap.bpm(atTick: bar.startTick), key: bar.intent.key.description,
-                mode: bar.intent.key.mode.family.rawValue,
-                velocity: counts[index] > 0 ? velocitySums[index] / Double(counts[index]) : 0, affect: bar.affect)
-        }
+        return MusicRecord(
+            t: score.tempoMap.seconds(atTick: bar.startTick), bar: number, tempo: score.tempoMap.bpm(atTick: bar.startTick),
+            key: bar.intent.key.description, mode: bar.intent.key.mode.family.rawValue,
+            velocity: count > 0 ? sum / Double(count) : 0, affect: bar.affect)
     }
 
     /// Logs the bars, then what the envelope changed (as warnings).

@@ -94,7 +94,7 @@ struct SessionCommand: ParsableCommand {
             let duration = contents.end?.duration ?? contents.decisions.last.map { $0.t + start.decisionInterval } ?? 0
             if contents.end == nil { warn("\(log): no session-end line (the session was interrupted); the music ends at \(formatTime(duration))") }
             let preset = try Preset.fromLog(start)
-            let music = SessionMusic.compose(decisions: contents.decisions, duration: duration, preset: preset, seed: start.seed)
+            let music = try SessionMusic.replay(contents, duration: duration, preset: preset, seed: start.seed)
             let base = replayBase(log)
             let plan = try OutputPlan(paths: outputs.isEmpty ? ["\(base).replay.wav", "\(base).replay.mid"] : outputs)
             try plan.checkWritable()
@@ -223,17 +223,16 @@ func runRecordedSession(recording: String, name: String, options: SessionRunOpti
     let logPath = "\(base).log.jsonl"
     let writer = try SessionLogWriter(path: logPath)
     let loop = SessionLoop(recognizer: recognizer, strategy: strategy, goal: goal, settings: settings, log: writer, start: start)
+    let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: loaded?.preset, seed: options.seed), log: writer)
     let progress = ProgressLine(label: "listening", total: last.time)
     for (index, frame) in frames.enumerated() {
-        loop.process(frame)
+        conductor.process(frame)
         if index % 15 == 0 { progress.update(frame.time / max(last.time, 1e-9)) }
     }
     progress.finish()
-    let summary = loop.finish()
-    let music = SessionMusic.compose(decisions: summary.decisions, duration: summary.duration, preset: loaded?.preset, seed: options.seed)
-    music.log(to: writer)
-    SessionLoop.logEnd(summary, to: writer)
+    let summary = conductor.finish()
     writer.close()
+    guard let music = conductor.music.music else { throw EmoMusikError(.malformedFile, "\(recording): the session made no music") }
 
     var files = try renderSessionMusic(music.score, audio: audio, soundfont: soundfont, plan: plan, showProgress: true)
     files.append(logPath)

@@ -14,12 +14,10 @@ struct SessionLogTests {
         let loop = SessionLoop(
             recognizer: ScriptedRecognizer(script: SessionFixtures.angerToCalm, failing: 4...4.2),
             strategy: try SessionFixtures.strategy("iso-principle"), goal: preset.goal, log: sink, start: start)
-        for frame in SessionFixtures.frames(duration: duration, lost: 8...11) { loop.process(frame) }
-        let summary = loop.finish()
-        let music = SessionMusic.compose(decisions: summary.decisions, duration: summary.duration, preset: preset, seed: start.seed)
-        music.log(to: sink)
-        SessionLoop.logEnd(summary, to: sink)
-        return (summary, music)
+        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: preset, seed: start.seed), log: sink)
+        for frame in SessionFixtures.frames(duration: duration, lost: 8...11) { conductor.process(frame) }
+        let summary = conductor.finish()
+        return (summary, try #require(conductor.music.music))
     }
 
     @Test("round trip: every event written to a file reads back equal, in order")
@@ -123,11 +121,16 @@ struct SessionLogTests {
         let start = try #require(contents.start)
         let end = try #require(contents.end)
         let preset = try Preset.fromLog(start)
-        let replayed = SessionMusic.compose(decisions: contents.decisions, duration: end.duration, preset: preset, seed: start.seed)
+        // Bar by bar, as the session committed them (decisions known, composition length).
+        #expect(contents.music.allSatisfy { $0.decisions != nil && $0.compositionBars != nil })
+        let replayed = try SessionMusic.replay(contents, duration: end.duration, preset: preset, seed: start.seed)
         #expect(replayed.score == original.score)
-        #expect(replayed.barRecords == original.barRecords)
+        #expect(replayed.barRecords.map(\.tempo) == original.barRecords.map(\.tempo))
         // And a different seed would not have: the comparison can fail.
-        let other = SessionMusic.compose(decisions: contents.decisions, duration: end.duration, preset: preset, seed: start.seed + 1)
+        let other = try SessionMusic.replay(contents, duration: end.duration, preset: preset, seed: start.seed + 1)
         #expect(other.score != original.score)
+        // Nor would composing the whole piece from the decisions afterwards (the older way).
+        let whole = SessionMusic.compose(decisions: contents.decisions, duration: end.duration, preset: preset, seed: start.seed)
+        #expect(whole.score != original.score)
     }
 }

@@ -1,0 +1,67 @@
+import EmoMusikCore
+import EmoMusikPlugins
+
+/// Drives a session from one clock: the loop (recognizer → smoother → strategy) and the music
+/// (``SessionComposer``), with every bar logged as it is committed. An offline session's clock is
+/// the frames' times; a live session's is the audio device's. Nothing else differs.
+///
+/// [session thread] Call ``tick(_:)`` as the clock advances (``process(_:)`` does it for each
+/// frame), then ``finish(at:reason:)`` once.
+public final class SessionConductor {
+    public let loop: SessionLoop
+    public let music: SessionComposer
+    /// Seconds before its start that a bar is committed: room for the audio path to take it.
+    public let lead: Double
+    private let log: any SessionLogSink
+    private var loggedAdjustments = 0
+
+    public init(loop: SessionLoop, music: SessionComposer, log: any SessionLogSink, lead: Double = 0.5) {
+        precondition(lead >= 0, "the lead must not be negative")
+        self.loop = loop
+        self.music = music
+        self.log = log
+        self.lead = lead
+    }
+
+    /// The clock reads `time` (seconds from the start): commits and logs every bar that starts
+    /// before `time + lead`, and tells the loop where a new decision can take effect.
+    /// Returns the bars committed now.
+    @discardableResult
+    public func tick(_ time: Double) -> [MusicRecord] {
+        let committed = music.advance(to: time + lead, decisions: loop.decisionsSoFar)
+        record(committed)
+        return committed
+    }
+
+    /// One frame, on the frames' own clock: the loop first (its decisions take effect at the
+    /// first bar not yet committed), then the bars now due.
+    public func process(_ frame: LandmarkFrame) {
+        loop.process(frame)
+        tick(frame.time)
+    }
+
+    /// The source ended (`source-ended`: the music closes with ``SessionComposer/closingBars``
+    /// bars ending on the tonic) or the session was stopped (any other reason: no more bars).
+    /// Logs the end and returns the loop's summary.
+    public func finish(at time: Double? = nil, reason: String = "source-ended") -> SessionLoop.Summary {
+        let summary = loop.finish(at: time, reason: reason)
+        if reason == "source-ended" {
+            tick(summary.duration)
+            record(music.close(decisions: loop.decisionsSoFar))
+        }
+        SessionLoop.logEnd(summary, reason: reason, to: log)
+        return summary
+    }
+
+    private func record(_ bars: [MusicRecord]) {
+        guard !bars.isEmpty else { return }
+        for bar in bars { log.record(.music(bar)) }
+        let adjustments = music.adjustments
+        for adjustment in adjustments[loggedAdjustments...] {
+            let seconds = adjustment.tick.flatMap { tick in music.score.map { $0.tempoMap.seconds(atTick: tick) } } ?? 0
+            loop.record(.warning(Notice(t: seconds, code: "envelope", message: "safety envelope: \(adjustment)")))
+        }
+        loggedAdjustments = adjustments.count
+        loop.earliestEffect = music.nextBarStart
+    }
+}
