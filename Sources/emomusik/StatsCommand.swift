@@ -19,7 +19,7 @@ struct StatsCommand: ParsableCommand {
               emomusik stats bootstrap scores.csv --column score --statistic median
               emomusik stats bootstrap scores.csv --column score --cluster subject
             """,
-        subcommands: [ICC.self, BootstrapInterval.self]
+        subcommands: [ICC.self, BootstrapInterval.self, MixedModel.self]
     )
 }
 
