@@ -129,7 +129,8 @@ public final class LiveSession {
         /// Seconds the final chord rings before the closing fade, and that fade.
         public var ringSeconds: Double = 1.5
         public var closingFadeSeconds: Double = 1
-        /// Underruns are logged at most once per this many seconds (with the count since the last report).
+        /// Underruns (and samples held at the level ceiling) are logged at most once per this many
+        /// seconds, with the count since the last report.
         public var underrunLogInterval: Double = 5
 
         public init() {}
@@ -172,6 +173,9 @@ public final class LiveSession {
         var reason = "source-ended"
         var reportedUnderruns = 0
         var lastUnderrunLog = -Double.infinity
+        var reportedClipped = 0
+        var reportedUnpaced = false
+        var lastClipLog = -Double.infinity
         var nextProgress = 1.0
         var latest = 0.0
         while true {
@@ -194,7 +198,15 @@ public final class LiveSession {
             for problem in source.takeProblems() {
                 loop.record(.warning(Notice(t: latest, code: "bad-landmarks", message: "skipped a landmark line: \(problem)")))
             }
-            conductor.tick(audio)
+            // The device's clock, but never ahead of the wall clock: an output that does not pace
+            // (ALSA's null device) would otherwise run the composer ahead of the child.
+            if audio > now + 1, !reportedUnpaced {
+                loop.record(.warning(Notice(
+                    t: now, code: "unpaced-output",
+                    message: "the audio output runs \(String(format: "%.1f", audio - now)) s ahead of the clock (it does not pace, like ALSA's null device); the music follows the system clock")))
+                reportedUnpaced = true
+            }
+            conductor.tick(min(audio, now))
             queueCommittedBars()
             let underruns = engine.statistics.underruns
             if underruns > reportedUnderruns && audio - lastUnderrunLog >= configuration.underrunLogInterval {
@@ -205,6 +217,14 @@ public final class LiveSession {
                 reportedUnderruns = underruns
                 lastUnderrunLog = audio
             }
+            let clipped = engine.statistics.clippedSamples
+            if clipped > reportedClipped && audio - lastClipLog >= configuration.underrunLogInterval {
+                loop.record(.warning(Notice(
+                    t: audio, code: "level-ceiling",
+                    message: "\(clipped - reportedClipped) sample(s) held at the level ceiling; lower the gain")))
+                reportedClipped = clipped
+                lastClipLog = audio
+            }
             if now >= nextProgress {
                 progress(now)
                 nextProgress = now.rounded(.down) + 1
@@ -212,14 +232,14 @@ public final class LiveSession {
             usleep(UInt32(configuration.pollInterval * 1e6))
         }
 
-        let end = max(latest, Double(engine.framesRendered) / sampleRate)
+        let end = max(latest, min(Double(engine.framesRendered) / sampleRate, Self.monotonic() - began))
         let summary = conductor.finish(at: end, reason: reason)
         if reason == "source-ended" {
             queueCommittedBars(flush: true)
             // Let the closing bars play and the last chord ring, then fade (or fade now if stopped).
             let musicEnd = conductor.music.score.map { $0.duration } ?? 0
-            while Double(engine.framesRendered) / sampleRate < musicEnd + configuration.ringSeconds && !stop()
-                && engine.sinkFailure == nil
+            while min(Double(engine.framesRendered) / sampleRate, Self.monotonic() - began) < musicEnd + configuration.ringSeconds
+                && !stop() && engine.sinkFailure == nil
             {
                 usleep(UInt32(configuration.pollInterval * 1e6))
             }

@@ -31,13 +31,18 @@ public final class LiveEngine: @unchecked Sendable {
         /// With ``maxFrames``: the output fades linearly to silence over this many frames, ending
         /// exactly at the last frame (a fixed-length session ends with a fade, not a cut). 0: no fade.
         public var endFadeFrames: Int
+        /// A hard ceiling in dBFS: no sample leaves the engine louder (nil: none). Live output
+        /// cannot be scaled after the fact as a file can, so this is the last guarantee that a
+        /// preset's level limit holds; clipped samples are counted in ``Statistics/clippedSamples``.
+        public var ceilingDBFS: Double?
 
         public init(periodFrames: Int = 256, eventCapacity: Int = 16384, maxFrames: Int64? = nil,
-                    endFadeFrames: Int = 0) {
+                    endFadeFrames: Int = 0, ceilingDBFS: Double? = nil) {
             self.periodFrames = periodFrames
             self.eventCapacity = eventCapacity
             self.maxFrames = maxFrames
             self.endFadeFrames = endFadeFrames
+            self.ceilingDBFS = ceilingDBFS
         }
     }
 
@@ -64,6 +69,8 @@ public final class LiveEngine: @unchecked Sendable {
         public var periodNanoseconds: Int64
         /// Whether the audio thread obtained real-time (SCHED_FIFO) scheduling; false without privileges.
         public var realTimeScheduling: Bool
+        /// Samples held at ``Configuration/ceilingDBFS``.
+        public var clippedSamples: Int = 0
     }
 
     /// A marker event (``markerController``) as the audio thread applied it, for latency measurement.
@@ -111,6 +118,7 @@ public final class LiveEngine: @unchecked Sendable {
     private let cpu = Atomic<Int>(0)
     private let realTime = Atomic<Bool>(false)
     private let failure = Atomic<Int>(0)
+    private let clipped = Atomic<Int>(0)
     // Producer-side counters.
     private let dropped = Atomic<Int>(0)
     private let late = Atomic<Int>(0)
@@ -155,7 +163,7 @@ public final class LiveEngine: @unchecked Sendable {
         try sink.prepare(sampleRate: sampleRate, channels: Self.channels, periodFrames: configuration.periodFrames)
         started = true
         let thread = Thread { [self] in
-            self.raisePriority()
+            self.prepareAudioThread()
             self.runAudioLoop()
             self.finished.signal()
         }
@@ -234,14 +242,20 @@ public final class LiveEngine: @unchecked Sendable {
             totalRenderNanoseconds: Int64(totalRender.load(ordering: .relaxed)),
             audioThreadCPUNanoseconds: Int64(cpu.load(ordering: .relaxed)),
             periodNanoseconds: Int64(configuration.periodFrames) * 1_000_000_000 / Int64(sampleRate),
-            realTimeScheduling: realTime.load(ordering: .relaxed))
+            realTimeScheduling: realTime.load(ordering: .relaxed),
+            clippedSamples: clipped.load(ordering: .relaxed))
     }
 
     // MARK: Audio side
 
     /// [audio] Tries SCHED_FIFO at a middle priority; without the privilege it keeps the default
     /// policy (the `Thread` priority hints still apply).
-    private func raisePriority() {
+    private func prepareAudioThread() {
+        // Signals go to the control threads: a handler must never interrupt the audio thread
+        // in the middle of a period.
+        var all = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_BLOCK, &all, nil)
         var parameters = sched_param()
         parameters.sched_priority = 40
         realTime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0, ordering: .relaxed)
@@ -261,6 +275,7 @@ public final class LiveEngine: @unchecked Sendable {
             fadeStart = limit - fadeTotal
         }
         let samples = UnsafeBufferPointer(start: buffer, count: period * Self.channels)
+        let ceiling = configuration.ceilingDBFS.map { Float(pow(10, $0 / 20)) } ?? Float.infinity
         let cpuStart = threadCPUNanoseconds()
 
         while position < limit {
@@ -311,6 +326,14 @@ public final class LiveEngine: @unchecked Sendable {
                     buffer[frame * 2] *= gain
                     buffer[frame * 2 + 1] *= gain
                 }
+            }
+            if ceiling < Float.infinity {
+                var held = 0
+                for index in 0..<(period * Self.channels) {
+                    let x = buffer[index]
+                    if x > ceiling { buffer[index] = ceiling; held += 1 } else if x < -ceiling { buffer[index] = -ceiling; held += 1 }
+                }
+                if held > 0 { clipped.wrappingAdd(held, ordering: .relaxed) }
             }
             let renderTime = Int(monotonicNanoseconds() - renderStart)
             if renderTime > maxRender.load(ordering: .relaxed) { maxRender.store(renderTime, ordering: .relaxed) }

@@ -21,13 +21,15 @@ struct SessionCommand: ParsableCommand {
 
             Examples:
               emomusik session run rec.jsonl --preset calm-down --out out --name child-3
+              emomusik session live rec.jsonl --preset calm-down      # real time, to the sound card
+              tracker | emomusik session live - --preset bedtime       # landmarks on stdin
               emomusik session replay out/child-3.log.jsonl -o again.wav -o again.mid
               emomusik session report out/child-3.log.jsonl -o child-3.html
 
             An offline session's replay is bit-identical to the original render (same
             soundfont).
             """,
-        subcommands: [RunSession.self, ReplaySession.self, ReportSession.self]
+        subcommands: [RunSession.self, LiveSessionCommand.self, ReplaySession.self, ReportSession.self]
     )
 
     struct RunSession: ParsableCommand {
@@ -177,9 +179,29 @@ struct SessionRunResult {
     var strategy: String
 }
 
-/// Runs a recorded session offline and writes its audio, MIDI, log and report.
-func runRecordedSession(recording: String, name: String, options: SessionRunOptions, defaultPreset: String?) throws -> SessionRunResult {
-    let began = Date()
+/// Everything a session needs before its first frame: the plugins, the preset, the audio
+/// settings, the output directory and the log's first line.
+struct PreparedSession {
+    var loaded: LoadedPreset?
+    var strategyID: String
+    var strategy: any RecommenderStrategy
+    var recognizer: any EmotionRecognizer
+    var soundfont: String
+    var audio: SessionAudioSettings
+    var goal: SessionGoal
+    /// `<out>/<name>`: the outputs are this plus .wav, .mid, .log.jsonl, .html.
+    var base: String
+    var start: SessionStart
+    var settings: SessionLoop.Settings
+
+    var logPath: String { "\(base).log.jsonl" }
+
+    func makeLoop(log: any SessionLogSink) -> SessionLoop {
+        SessionLoop(recognizer: recognizer, strategy: strategy, goal: goal, settings: settings, log: log, start: start)
+    }
+}
+
+func prepareSession(options: SessionRunOptions, name: String, source: String, clock: String, defaultPreset: String?) throws -> PreparedSession {
     let registry = standardRegistry()
     var presetOptions = options.preset
     if presetOptions.preset == nil { presetOptions.preset = defaultPreset }
@@ -195,10 +217,6 @@ func runRecordedSession(recording: String, name: String, options: SessionRunOpti
         recognizerOptions["model"] = .string(model)
     }
     let recognizer = try registry.makeRecognizer(id: options.recognizer, options: recognizerOptions)
-    let frames = try readLandmarks(recording)
-    guard let last = frames.last else {
-        throw EmoMusikError(.malformedFile, "\(recording) holds no frames", hint: "record at least a few seconds of landmarks")
-    }
 
     let directory = options.out.hasSuffix("/") ? String(options.out.dropLast()) : options.out
     do {
@@ -206,24 +224,35 @@ func runRecordedSession(recording: String, name: String, options: SessionRunOpti
     } catch {
         throw EmoMusikError(.writeFailed, "cannot create output directory '\(directory)'", hint: "choose another --out directory")
     }
-    let base = "\(directory)/\(name)"
-    let plan = try OutputPlan(paths: ["\(base).wav", "\(base).mid"])
-    try plan.checkWritable()
     let soundfont = try options.audio.resolveSoundfont(presetSoundfont: loaded?.soundfont)
     var audio = SessionAudioSettings(options.audio)
     if let loaded { audio.ceilingDBFS = min(audio.ceilingDBFS, loaded.preset.safety.maxLevelDBFS) }
     let goal = loaded?.preset.goal ?? SessionGoal(target: .neutral)
     let settings = SessionLoop.Settings()
     let start = SessionStart(
-        clock: "offline", source: recording, seed: options.seed, presetName: loaded?.preset.name, presetFile: loaded?.path,
+        clock: clock, source: source, seed: options.seed, presetName: loaded?.preset.name, presetFile: loaded?.path,
         presetYAML: try loaded.map { try String(contentsOfFile: $0.path, encoding: .utf8) }, strategy: strategyID,
         strategyOptions: strategyOptions, recognizer: options.recognizer, recognizerOptions: recognizerOptions,
         soundfont: soundfont, audio: audio, decisionInterval: settings.decisionInterval, smoother: .standard, goal: goal)
+    return PreparedSession(
+        loaded: loaded, strategyID: strategyID, strategy: strategy, recognizer: recognizer, soundfont: soundfont, audio: audio,
+        goal: goal, base: "\(directory)/\(name)", start: start, settings: settings)
+}
 
-    let logPath = "\(base).log.jsonl"
-    let writer = try SessionLogWriter(path: logPath)
-    let loop = SessionLoop(recognizer: recognizer, strategy: strategy, goal: goal, settings: settings, log: writer, start: start)
-    let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: loaded?.preset, seed: options.seed), log: writer)
+/// Runs a recorded session offline and writes its audio, MIDI, log and report.
+func runRecordedSession(recording: String, name: String, options: SessionRunOptions, defaultPreset: String?) throws -> SessionRunResult {
+    let began = Date()
+    let frames = try readLandmarks(recording)
+    guard let last = frames.last else {
+        throw EmoMusikError(.malformedFile, "\(recording) holds no frames", hint: "record at least a few seconds of landmarks")
+    }
+    let prepared = try prepareSession(options: options, name: name, source: recording, clock: "offline", defaultPreset: defaultPreset)
+    let plan = try OutputPlan(paths: ["\(prepared.base).wav", "\(prepared.base).mid"])
+    try plan.checkWritable()
+
+    let writer = try SessionLogWriter(path: prepared.logPath)
+    let loop = prepared.makeLoop(log: writer)
+    let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: prepared.loaded?.preset, seed: options.seed), log: writer)
     let progress = ProgressLine(label: "listening", total: last.time)
     for (index, frame) in frames.enumerated() {
         conductor.process(frame)
@@ -234,14 +263,14 @@ func runRecordedSession(recording: String, name: String, options: SessionRunOpti
     writer.close()
     guard let music = conductor.music.music else { throw EmoMusikError(.malformedFile, "\(recording): the session made no music") }
 
-    var files = try renderSessionMusic(music.score, audio: audio, soundfont: soundfont, plan: plan, showProgress: true)
-    files.append(logPath)
-    let reportPath = "\(base).html"
-    try writeReport(try SessionLog.read(path: logPath), title: "\(name) (\(URL(fileURLWithPath: recording).lastPathComponent))", to: reportPath)
+    var files = try renderSessionMusic(music.score, audio: prepared.audio, soundfont: prepared.soundfont, plan: plan, showProgress: true)
+    files.append(prepared.logPath)
+    let reportPath = "\(prepared.base).html"
+    try writeReport(try SessionLog.read(path: prepared.logPath), title: "\(name) (\(URL(fileURLWithPath: recording).lastPathComponent))", to: reportPath)
     files.append(reportPath)
     return SessionRunResult(
-        summary: summary, music: music, files: files, seconds: Date().timeIntervalSince(began), presetName: loaded?.preset.name,
-        strategy: strategyID)
+        summary: summary, music: music, files: files, seconds: Date().timeIntervalSince(began), presetName: prepared.loaded?.preset.name,
+        strategy: prepared.strategyID)
 }
 
 func printSessionSummary(_ result: SessionRunResult) {
@@ -264,9 +293,7 @@ func printSessionSummary(_ result: SessionRunResult) {
 /// Renders a session's score to the planned files with the logged audio settings: the one path
 /// both a session and its replay take, so that the same score gives the same bytes.
 func renderSessionMusic(_ score: Score, audio: SessionAudioSettings, soundfont: String?, plan: OutputPlan, showProgress: Bool) throws -> [String] {
-    let settings = RenderSettings(
-        sampleRate: audio.sampleRate, reverb: audio.reverb, reverbRoomSize: audio.reverbRoomSize, reverbLevel: audio.reverbLevel,
-        chorus: audio.chorus, gain: audio.gain, tailSeconds: audio.tailSeconds, ceilingDBFS: audio.ceilingDBFS)
+    let settings = audio.renderSettings
     let font = plan.needsAudio ? try soundfont ?? AudioOptions.locateSoundfont(explicit: nil) : nil
     return try writeScore(
         score, plan: plan, settings: settings, sampleFormat: AudioSampleFormat(bitDepth: audio.bitDepth) ?? .pcm16,
@@ -316,6 +343,13 @@ func warn(_ message: String) {
 }
 
 extension SessionAudioSettings {
+    /// The synthesiser's settings these logged settings stand for.
+    var renderSettings: RenderSettings {
+        RenderSettings(
+            sampleRate: sampleRate, reverb: reverb, reverbRoomSize: reverbRoomSize, reverbLevel: reverbLevel,
+            chorus: chorus, gain: gain, tailSeconds: tailSeconds, ceilingDBFS: ceilingDBFS)
+    }
+
     init(_ options: AudioOptions) {
         let settings = options.settings
         self.init(

@@ -184,6 +184,26 @@ import Testing
         #expect(worst < 1e-6, "faded = plain × ramp; worst difference \(worst)")
     }
 
+    @Test func ceilingHoldsEverySampleAndCountsWhatItHeld() throws {
+        // The loud chord at a high gain goes well over -12 dBFS; with the ceiling nothing does.
+        func run(ceiling: Double?) throws -> (peak: Float, clipped: Int) {
+            let sink = MemorySink(capacityFrames: 48000 / 2)
+            let engine = try LiveEngine(
+                soundfontPath: try testSoundfont(), settings: RenderSettings(sampleRate: 48000, gain: 1.5), sink: sink,
+                configuration: .init(periodFrames: 256, maxFrames: 48000 / 2, ceilingDBFS: ceiling))
+            engine.schedule(score: loudDenseScore())
+            try engine.start()
+            engine.waitUntilFinished()
+            return (peak(sink.samples[...]), engine.statistics.clippedSamples)
+        }
+        let open = try run(ceiling: nil)
+        let limited = try run(ceiling: -12)
+        let ceiling = Float(pow(10, -12.0 / 20))
+        #expect(open.peak > ceiling * 1.2 && open.clipped == 0)
+        #expect(limited.peak <= ceiling && limited.peak > ceiling * 0.99)
+        #expect(limited.clipped > 0)
+    }
+
     @Test func markersReportTheBlockThatAppliedThem() throws {
         let sink = MemorySink(capacityFrames: 4096)
         let engine = try LiveEngine(

@@ -1,0 +1,120 @@
+import ArgumentParser
+import EmoMusikCore
+import Foundation
+import Sessions
+import Synchronization
+import Synth
+
+/// The signal that asked a live session to stop (0: none yet).
+private let stopSignal = Atomic<Int32>(0)
+
+struct LiveSessionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live",
+        abstract: "Run a session live: landmarks on the real clock, music to the sound card as it is composed.",
+        discussion: """
+            The same loop as 'session run' (recognizer → smoother → strategy → composer), on the
+            audio device's clock: each bar is composed half a second before it is due and queued
+            to the audio thread; a decision takes effect at the first bar not yet queued. The log
+            is written as the session goes (synced every second), so 'session replay' rebuilds
+            the music even after a crash.
+
+            The landmarks come from a recording replayed in real time, or from JSON lines on
+            standard input ('-'), one frame per line, stamped with their arrival time:
+              {"t": 0.0, "points": [[x, y], ... 68 pairs], "confidence": 0.9}
+            ("points": [] when the tracker lost the face).
+
+            The session ends when the source ends (the music closes on the tonic, rings and
+            fades), or on Ctrl-C / SIGTERM (a two-second fade; every file is closed; a second
+            Ctrl-C stops at once). Underruns and samples held at the level ceiling are logged.
+
+            Examples:
+              emomusik session live examples/demo-session.jsonl --preset calm-down
+              emomusik session live rec.jsonl --device hw:0 --period 128
+              emomusik session live rec.jsonl --no-sound-card      # a clock-paced null output
+              tracker | emomusik session live - --preset bedtime --name child-3
+            """)
+
+    @Argument(help: ArgumentHelp("A landmark recording (.jsonl or OpenFace .csv), or - for JSON lines on stdin.", valueName: "source"))
+    var source: String
+
+    @OptionGroup var session: SessionRunOptions
+
+    @Option(help: ArgumentHelp("ALSA output device (see `aplay -L`; ALSA's 'null' discards).", valueName: "name"))
+    var device: String = "default"
+
+    @Flag(help: "No sound card: play into a null output paced by the system clock.")
+    var noSoundCard = false
+
+    @Option(help: "Frames per audio period (a multiple of 64).")
+    var period: Int = 256
+
+    @Option(help: "Periods the device buffers (latency = (periods − 1) × period).")
+    var bufferPeriods: Int = 4
+
+    func validate() throws {
+        guard period >= 64, period <= 8192, period % 64 == 0 else { throw ValidationError("--period must be a multiple of 64 in 64...8192.") }
+        guard (2...16).contains(bufferPeriods) else { throw ValidationError("--buffer-periods must be in 2...16.") }
+    }
+
+    func run() throws {
+        let began = Date()
+        let name = session.name ?? (source == "-" ? "live" : URL(fileURLWithPath: source).deletingPathExtension().lastPathComponent)
+        let frames = source == "-" ? nil : try readLandmarks(source)
+        let prepared = try prepareSession(
+            options: session, name: name, source: source == "-" ? "<stdin>" : source, clock: "live", defaultPreset: nil)
+        let sink: any AudioSink = noSoundCard
+            ? NullSink(bufferPeriods: bufferPeriods)
+            : ALSASink(device: device, periodFrames: period, bufferFrames: period * bufferPeriods)
+        let engine = try LiveEngine(
+            soundfontPath: prepared.soundfont, settings: prepared.audio.renderSettings, sink: sink,
+            configuration: .init(periodFrames: period, ceilingDBFS: prepared.audio.ceilingDBFS))
+
+        let writer = try SessionLogWriter(path: prepared.logPath)
+        let loop = prepared.makeLoop(log: writer)
+        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: prepared.loaded?.preset, seed: session.seed), log: writer)
+        let landmarks: any LiveLandmarkSource = frames.map { RecordedLandmarkSource(frames: $0) } ?? LineLandmarkSource(handle: .standardInput)
+
+        // A parent may have started us with these signals blocked (some process launchers do):
+        // unblock them, or Ctrl-C and a supervisor's SIGTERM would never arrive.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for number in [SIGINT, SIGTERM] {
+            sigaddset(&signals, number)
+            signal(number) { caught in
+                stopSignal.store(caught, ordering: .relaxed)
+                signal(caught, SIG_DFL)  // a second one stops at once
+            }
+        }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        let output = noSoundCard ? "a clock-paced null output" : "ALSA '\(device)'"
+        let length = frames?.last.map { " (\(formatTime($0.time)) of landmarks)" } ?? ""
+        FileHandle.standardError.write(Data("live session \(name): \(source == "-" ? "stdin" : source)\(length) → \(output); Ctrl-C to stop\n".utf8))
+        let progress = ProgressLine(label: "live", total: frames?.last?.time ?? 0)
+        let outcome = try LiveSession(conductor: conductor, engine: engine).run(
+            source: landmarks, stop: { stopSignal.load(ordering: .relaxed) != 0 },
+            progress: { time in if let last = frames?.last?.time { progress.update(time / max(last, 1e-9)) } })
+        progress.finish()
+        writer.close()
+
+        let reportPath = "\(prepared.base).html"
+        try writeReport(try SessionLog.read(path: prepared.logPath), title: "\(name) (live)", to: reportPath)
+        let stats = outcome.engine
+        let s = outcome.summary
+        let ending = switch outcome.reason {
+        case "interrupted": "stopped by signal \(stopSignal.load(ordering: .relaxed)); faded out"
+        case "audio-failed": "the audio output failed (see the log)"
+        default: "the source ended; the music closed and faded"
+        }
+        print("session: \(formatTime(s.duration)) live, \(s.frames) frames, \(s.decisions.count) decisions by \(prepared.strategyID); \(ending)")
+        print("music: \(conductor.music.committedBars) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped")
+        print(String(format: "audio: %d periods, %d underruns, worst block %.2f ms of %.2f ms, %d samples held at the ceiling",
+                     stats.periodsRendered, stats.underruns, Double(stats.maxRenderNanoseconds) / 1e6,
+                     Double(stats.periodNanoseconds) / 1e6, stats.clippedSamples))
+        if s.faceLostSeconds > 0 { print("face lost for \(Int(s.faceLostSeconds.rounded())) s (the music went on)") }
+        print("wrote \(prepared.logPath)")
+        print("wrote \(reportPath)")
+        print("done in \(String(format: "%.1f", Date().timeIntervalSince(began))) s; 'emomusik session replay \(prepared.logPath)' renders the music to files")
+        if outcome.reason == "audio-failed" { throw ExitCode(3) }
+    }
+}
