@@ -59,6 +59,8 @@ public struct SessionStart: Sendable, Equatable, Codable {
     public var decisionInterval: Double
     public var smoother: AffectSmoother.Configuration
     public var goal: SessionGoal
+    /// The child whose profile the strategy started from (nil: anonymous).
+    public var child: String?
 
     public init(
         clock: String, source: String, seed: UInt64, presetName: String?, presetFile: String?, presetYAML: String?,

@@ -39,7 +39,7 @@ import Foundation
 /// last `recommend` and before `reset()` or dropping the strategy:
 /// `try ChildProfileStore().save((strategy as! AdaptiveStrategy).learnedProfile)`, and loads it
 /// with `ChildProfileStore().load(id:)` into ``StrategyContext/profile`` at the next session.
-public final class AdaptiveStrategy: RecommenderStrategy {
+public final class AdaptiveStrategy: LearningStrategy {
     public static let descriptor = PluginDescriptor(
         id: "adaptive", displayName: "Adaptive", version: "1.0.0", kind: .strategy,
         summary: "Learns per child which musical choices move them toward the target (a contextual bandit).",

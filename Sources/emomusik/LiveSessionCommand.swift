@@ -96,6 +96,7 @@ struct LiveSessionCommand: ParsableCommand {
             progress: { time in if let last = frames?.last?.time { progress.update(time / max(last, 1e-9)) } })
         progress.finish()
         writer.close()
+        let profileNote = try prepared.saveLearnedProfile()
 
         let reportPath = "\(prepared.base).html"
         try writeReport(try SessionLog.read(path: prepared.logPath), title: "\(name) (live)", to: reportPath)
@@ -112,6 +113,7 @@ struct LiveSessionCommand: ParsableCommand {
                      stats.periodsRendered, stats.underruns, Double(stats.maxRenderNanoseconds) / 1e6,
                      Double(stats.periodNanoseconds) / 1e6, stats.clippedSamples))
         if s.faceLostSeconds > 0 { print("face lost for \(Int(s.faceLostSeconds.rounded())) s (the music went on)") }
+        if let profileNote { print(profileNote) }
         print("wrote \(prepared.logPath)")
         print("wrote \(reportPath)")
         print("done in \(String(format: "%.1f", Date().timeIntervalSince(began))) s; 'emomusik session replay \(prepared.logPath)' renders the music to files")

@@ -8,6 +8,7 @@ import MIDIFile
 import Presets
 import Recognition
 import Sessions
+import Strategies
 import Synth
 
 struct SessionCommand: ParsableCommand {
@@ -158,6 +159,14 @@ struct SessionRunOptions: ParsableArguments {
     @Option(help: "Seed of the composer's random choices.")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp(
+        "The child's profile: a learning strategy (adaptive) starts from it and saves what it learned at the end.",
+        valueName: "id"))
+    var child: String?
+
+    @Option(help: ArgumentHelp("Where child profiles live (default: $XDG_DATA_HOME/emomusik/profiles or ~/.local/share/emomusik/profiles).", valueName: "dir"))
+    var profiles: String?
+
     @Option(help: ArgumentHelp("The recognizer plugin (see 'emomusik plugins list').", valueName: "id"))
     var recognizer: String = EmoMusikNetRecognizer.descriptor.id
 
@@ -177,6 +186,7 @@ struct SessionRunResult {
     var seconds: Double
     var presetName: String?
     var strategy: String
+    var profileNote: String?
 }
 
 /// Everything a session needs before its first frame: the plugins, the preset, the audio
@@ -193,11 +203,27 @@ struct PreparedSession {
     var base: String
     var start: SessionStart
     var settings: SessionLoop.Settings
+    var profile: ChildProfile
+    /// Where the child's profile is saved after the session (nil: no child named).
+    var profileStore: ChildProfileStore?
 
     var logPath: String { "\(base).log.jsonl" }
 
     func makeLoop(log: any SessionLogSink) -> SessionLoop {
-        SessionLoop(recognizer: recognizer, strategy: strategy, goal: goal, settings: settings, log: log, start: start)
+        SessionLoop(recognizer: recognizer, strategy: strategy, goal: goal, profile: profile, settings: settings, log: log, start: start)
+    }
+
+    /// After the session: saves what a learning strategy learned about the child (atomically).
+    /// Returns a line for the summary, or nil when there is nothing to save.
+    func saveLearnedProfile() throws -> String? {
+        guard let store = profileStore else { return nil }
+        guard let learning = strategy as? any LearningStrategy else {
+            return "child profile '\(profile.id)' unchanged (\(strategyID) does not learn)"
+        }
+        let learned = learning.learnedProfile
+        guard learned.id == profile.id else { return nil }  // the strategy never ran
+        try store.save(learned)
+        return "saved child profile \(try store.path(for: learned.id))"
     }
 }
 
@@ -229,14 +255,17 @@ func prepareSession(options: SessionRunOptions, name: String, source: String, cl
     if let loaded { audio.ceilingDBFS = min(audio.ceilingDBFS, loaded.preset.safety.maxLevelDBFS) }
     let goal = loaded?.preset.goal ?? SessionGoal(target: .neutral)
     let settings = SessionLoop.Settings()
-    let start = SessionStart(
+    let store = options.child.map { _ in options.profiles.map { ChildProfileStore(directory: $0) } ?? ChildProfileStore() }
+    let profile = try options.child.map { try store!.load(id: $0) } ?? .anonymous
+    var start = SessionStart(
         clock: clock, source: source, seed: options.seed, presetName: loaded?.preset.name, presetFile: loaded?.path,
         presetYAML: try loaded.map { try String(contentsOfFile: $0.path, encoding: .utf8) }, strategy: strategyID,
         strategyOptions: strategyOptions, recognizer: options.recognizer, recognizerOptions: recognizerOptions,
         soundfont: soundfont, audio: audio, decisionInterval: settings.decisionInterval, smoother: .standard, goal: goal)
+    start.child = options.child
     return PreparedSession(
         loaded: loaded, strategyID: strategyID, strategy: strategy, recognizer: recognizer, soundfont: soundfont, audio: audio,
-        goal: goal, base: "\(directory)/\(name)", start: start, settings: settings)
+        goal: goal, base: "\(directory)/\(name)", start: start, settings: settings, profile: profile, profileStore: store)
 }
 
 /// Runs a recorded session offline and writes its audio, MIDI, log and report.
@@ -262,6 +291,7 @@ func runRecordedSession(recording: String, name: String, options: SessionRunOpti
     let summary = conductor.finish()
     writer.close()
     guard let music = conductor.music.music else { throw EmoMusikError(.malformedFile, "\(recording): the session made no music") }
+    let profileNote = try prepared.saveLearnedProfile()
 
     var files = try renderSessionMusic(music.score, audio: prepared.audio, soundfont: prepared.soundfont, plan: plan, showProgress: true)
     files.append(prepared.logPath)
@@ -270,7 +300,7 @@ func runRecordedSession(recording: String, name: String, options: SessionRunOpti
     files.append(reportPath)
     return SessionRunResult(
         summary: summary, music: music, files: files, seconds: Date().timeIntervalSince(began), presetName: prepared.loaded?.preset.name,
-        strategy: prepared.strategyID)
+        strategy: prepared.strategyID, profileNote: profileNote)
 }
 
 func printSessionSummary(_ result: SessionRunResult) {
@@ -286,6 +316,7 @@ func printSessionSummary(_ result: SessionRunResult) {
     notes.append(s.faults == 0 ? "no faults" : "\(s.faults) faults (see the report)")
     if !result.music.adjustments.isEmpty { notes.append("safety envelope adjusted \(result.music.adjustments.count) things") }
     print(notes.joined(separator: "; "))
+    if let note = result.profileNote { print(note) }
     for file in result.files { print("wrote \(file)") }
     print("done in \(String(format: "%.1f", result.seconds)) s; open \(result.files.last ?? "the report") in a browser")
 }

@@ -102,3 +102,42 @@ struct CLILiveSessionTests {
         #expect(events.contains { $0["type"] as? String == "music" })
     }
 }
+
+/// `--child`: a learning strategy starts from the child's saved profile and saves what it learned.
+@Suite("CLI: child profiles across sessions")
+struct CLIChildProfileTests {
+    static func rewards(_ path: String) throws -> Double {
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        let values = object?["values"] as? [String: Double] ?? [:]
+        return values.filter { $0.key.hasPrefix("adaptive.") && $0.key.hasSuffix(".n") }.values.reduce(0, +)
+    }
+
+    @Test("adaptive: the first session creates the profile, the second starts from it and adds to it", .timeLimit(.minutes(3)))
+    func profileCarriesOver() throws {
+        let dir = try TemporaryDirectory()
+        let recording = try CLILiveSessionTests.recording(dir, seconds: 40)
+        let profiles = dir.path("profiles")
+        func session(_ name: String, strategy: String = "adaptive") throws -> CLIResult {
+            try CLI.run(["session", "run", recording, "--strategy", strategy, "--child", "kim", "--profiles", profiles,
+                         "--out", dir.path("out"), "--name", name])
+        }
+        let first = try session("one")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("saved child profile \(profiles)/kim.json"))
+        let afterFirst = try Self.rewards("\(profiles)/kim.json")
+        #expect(afterFirst > 0, "the first session recorded rewards")
+        let second = try session("two")
+        #expect(second.status == 0, "\(second.stderr)")
+        let afterSecond = try Self.rewards("\(profiles)/kim.json")
+        #expect(afterSecond > afterFirst, "the second session added to the first's \(afterFirst) rewards: \(afterSecond)")
+        let log = try String(contentsOfFile: dir.path("out/two.log.jsonl"), encoding: .utf8)
+        #expect(log.contains("\"child\":\"kim\""))
+        // A strategy that does not learn leaves the profile as it was.
+        let third = try session("three", strategy: "mirror")
+        #expect(third.stdout.contains("unchanged"))
+        #expect(try Self.rewards("\(profiles)/kim.json") == afterSecond)
+        // A bad id is refused before anything runs.
+        let bad = try CLI.run(["session", "run", recording, "--child", "../x", "--profiles", profiles, "--out", dir.path("out")])
+        #expect(bad.status != 0 && bad.stderr.contains("not usable as a file name"))
+    }
+}

@@ -117,3 +117,12 @@ extension RecommenderStrategy {
     public func reset() {}
     public var descriptor: PluginDescriptor { Self.descriptor }
 }
+
+/// A strategy that learns about the child across sessions. The host loads the child's profile
+/// into ``StrategyContext/profile`` when the session starts and saves ``learnedProfile`` when it
+/// ends (atomically, from the control thread), so the next session starts where this one left off.
+public protocol LearningStrategy: RecommenderStrategy {
+    /// [control thread, after the session] The profile the session started from, with what this
+    /// session taught added.
+    var learnedProfile: ChildProfile { get }
+}
