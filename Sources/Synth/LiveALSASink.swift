@@ -126,7 +126,7 @@ public final class ALSASink: AudioSink, @unchecked Sendable {
             let count = min(frames * channels, conversionCapacity)
             for index in 0..<count {
                 let scaled = source[index] * 32767
-                conversion[index] = Int16(max(-32768, min(32767, scaled.isNaN ? 0 : scaled)))
+                conversion[index] = Int16(max(-32768, min(32767, scaled.isNaN ? 0 : scaled.rounded())))
             }
             data = UnsafeRawPointer(conversion)
         }

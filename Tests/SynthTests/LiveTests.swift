@@ -265,6 +265,42 @@ import Testing
         #expect(engine.statistics.periodsRendered == 300)
     }
 
+    /// ALSA's `file` plugin (in every alsa.conf) tees what the device receives into a raw file:
+    /// what reached ALSA is the offline render of the same score, sample for sample (float) or
+    /// to half a 16-bit step (s16, rounded to nearest).
+    @Test(arguments: ALSASink.SampleFormat.allCases)
+    func alsaReceivesTheOfflineRender(format: ALSASink.SampleFormat) throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let raw = "\(directory)/alsa.raw"
+        let settings = RenderSettings(sampleRate: 44100)
+        let score = phraseScore()
+        let offline = try OfflineRenderer(soundfontPath: try testSoundfont(), settings: settings).render(score)
+        #expect(offline.appliedGainDB == 0)
+        let frames = offline.frames / 256 * 256
+        let sink = ALSASink(device: "file:'\(raw)',raw", format: format, periodFrames: 256, bufferFrames: 1024)
+        let engine = try LiveEngine(
+            soundfontPath: try testSoundfont(), settings: settings, sink: sink,
+            configuration: .init(periodFrames: 256, maxFrames: Int64(frames)))
+        engine.schedule(score: score)
+        try engine.start()
+        engine.waitUntilFinished()
+        #expect(engine.sinkFailure == nil)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: raw))
+        var received: [Float] = []
+        switch format {
+        case .float32:
+            received = bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        case .int16:
+            received = bytes.withUnsafeBytes { $0.bindMemory(to: Int16.self).map { Float($0) / 32767 } }
+        }
+        #expect(received.count == frames * 2, "ALSA got \(received.count / 2) frames of \(frames)")
+        let tolerance: Float = format == .float32 ? 0 : 0.5 / 32767 + 1e-7  // rounded to the nearest step
+        let worst = zip(received, offline.samples).reduce(Float(0)) { max($0, abs($1.0 - $1.1)) }
+        #expect(worst <= tolerance, "worst difference \(worst)")
+        #expect(peak(received[...]) > 0.01)
+    }
+
     @Test func missingDeviceFailsWithAReadableError() {
         let error = emoError { try ALSASink(device: "no-such-device-emomusik").prepare(sampleRate: 48000, channels: 2, periodFrames: 256) }
         #expect(error?.code == .audioOutput)
