@@ -65,3 +65,23 @@ public final class SessionConductor {
         loop.earliestEffect = music.nextBarStart
     }
 }
+
+extension SessionLoop.Summary {
+    /// For every decision that changed the music's target: seconds from the decision to the bar
+    /// line from which the music follows it (its effective time). Add the output's queued latency
+    /// for the time until it is heard.
+    public var responseDelays: [Double] {
+        var delays: [Double] = []
+        var previous: DecisionRecord?
+        for decision in decisions {
+            if let previous, previous.target == decision.target, previous.palette == decision.palette,
+                previous.percussion == decision.percussion
+            {
+                continue
+            }
+            if previous != nil { delays.append(decision.effectiveTime - decision.t) }
+            previous = decision
+        }
+        return delays
+    }
+}

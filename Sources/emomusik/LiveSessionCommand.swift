@@ -112,6 +112,12 @@ struct LiveSessionCommand: ParsableCommand {
         print(String(format: "audio: %d periods, %d underruns, worst block %.2f ms of %.2f ms, %d samples held at the ceiling",
                      stats.periodsRendered, stats.underruns, Double(stats.maxRenderNanoseconds) / 1e6,
                      Double(stats.periodNanoseconds) / 1e6, stats.clippedSamples))
+        let delays = s.responseDelays.sorted()
+        if let worst = delays.last {
+            let queued = Double(sink.outputLatencyFrames) / Double(prepared.audio.sampleRate)
+            print(String(format: "response: a changed decision is heard from the next free bar line: median %.2f s, max %.2f s over %d changes (incl. %.0f ms queued output)",
+                         delays[delays.count / 2] + queued, worst + queued, delays.count, queued * 1000))
+        }
         if s.faceLostSeconds > 0 { print("face lost for \(Int(s.faceLostSeconds.rounded())) s (the music went on)") }
         if let profileNote { print(profileNote) }
         print("wrote \(prepared.logPath)")

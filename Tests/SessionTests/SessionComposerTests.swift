@@ -61,6 +61,10 @@ struct SessionComposerTests {
             #expect(bar.target == (decision?.target ?? .neutral), "bar \(bar.index + 1)")
         }
         #expect(delays.contains { $0 > 0 }, "with a lead, some decisions wait for the next bar")
+        // The summary's response delays: one per change of target (the child changes every 7 s).
+        let responses = summary.responseDelays
+        #expect(responses.count >= 7 && responses.count < summary.decisions.count)
+        #expect(responses.allSatisfy { $0 >= 0 && $0 <= conductor.lead + longestBar + 1e-6 })
         let logged = log.events.compactMap { if case .decision(let d) = $0 { d } else { nil } }
         #expect(logged == summary.decisions, "the effective times are in the log")
         print(String(format: "decision → bar line: mean %.2f s, max %.2f s (lead %.1f s, longest bar %.2f s)",
