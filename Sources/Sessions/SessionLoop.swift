@@ -152,7 +152,7 @@ public final class SessionLoop {
         if let output = smoother.update(time: time, estimate: estimate) {
             latest = output
             if output.faceLost, lostSince == nil {
-                lostSince = time
+                lostSince = max(0, time - smoother.configuration.lostGrace)  // lost since the grace began
                 record(.warning(Notice(
                     t: time, code: "face-lost",
                     message: "no usable face for \(format(smoother.configuration.lostGrace)) s: drifting toward neutral")))

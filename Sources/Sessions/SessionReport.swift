@@ -40,12 +40,14 @@ public struct SessionReport: Sendable {
         return points
     }
 
-    /// Stretches where the face was lost, from the face-lost and face-found warnings.
-    var lostStretches: [(from: Double, to: Double)] {
+    /// Stretches where the face was lost, from the face-lost and face-found warnings. A loss is
+    /// declared after the smoother's grace period without a face, so it began that much earlier.
+    public var lostStretches: [(from: Double, to: Double)] {
         var stretches: [(Double, Double)] = []
         var since: Double?
+        let grace = start?.smoother.lostGrace ?? 0
         for warning in warnings {
-            if warning.code == "face-lost", since == nil { since = warning.t }
+            if warning.code == "face-lost", since == nil { since = max(0, warning.t - grace) }
             if warning.code == "face-found", let from = since {
                 stretches.append((from, warning.t))
                 since = nil
