@@ -116,8 +116,13 @@ public final class LineLandmarkSource: LiveLandmarkSource, @unchecked Sendable {
 /// through its lock-free ring. Underruns and source problems are logged as warnings. The same
 /// ``SessionConductor`` as an offline session: only the clock differs, so the log replays.
 ///
-/// Ends when the source ends (the music closes on the tonic, rings, and fades), when `stop`
-/// says so (a two-second fade), or when the output fails (a fault).
+/// If the output fails mid-session (a USB interface unplugged), the fault is logged and the
+/// session goes on, on the system clock, with the music composed and logged but silent; the
+/// output is reopened every ``Configuration/reopenInterval`` seconds and, once it is back, the
+/// music resumes at the next bar line.
+///
+/// Ends when the source ends (the music closes on the tonic, rings, and fades), or when `stop`
+/// says so (a two-second fade).
 ///
 /// [session thread] ``run(source:stop:progress:)`` once.
 public final class LiveSession {
@@ -132,6 +137,8 @@ public final class LiveSession {
         /// Underruns (and samples held at the level ceiling) are logged at most once per this many
         /// seconds, with the count since the last report.
         public var underrunLogInterval: Double = 5
+        /// Seconds between attempts to reopen a failed output.
+        public var reopenInterval: Double = 2
 
         public init() {}
     }
@@ -140,34 +147,57 @@ public final class LiveSession {
     public struct Outcome: Sendable {
         public var summary: SessionLoop.Summary
         public var reason: String
+        /// The statistics of every output the session used, summed (worst values: the maximum).
         public var engine: LiveEngine.Statistics
         public var eventsQueued: Int
+        /// Times the output failed, and times it was reopened.
+        public var outputFailures: Int
+        public var outputReopened: Int
     }
 
     public let conductor: SessionConductor
-    public let engine: LiveEngine
     public let configuration: Configuration
+    private let openOutput: () throws -> LiveEngine
+    private var engine: LiveEngine?
+    /// The session frame at which the current engine's frame 0 plays.
+    private var engineOffset: Int64 = 0
+    private var sampleRate: Int = 0
     private var scheduledBars = 0
     private var queued = 0
+    private var finishedEngines: [LiveEngine.Statistics] = []
 
-    public init(conductor: SessionConductor, engine: LiveEngine, configuration: Configuration = Configuration()) {
+    /// `openOutput` makes a fresh engine on the output (called once at the start, and again to
+    /// reopen an output that failed); the first call's error is thrown by ``run(source:stop:progress:)``.
+    public init(conductor: SessionConductor, configuration: Configuration = Configuration(), openOutput: @escaping () throws -> LiveEngine) {
         self.conductor = conductor
-        self.engine = engine
         self.configuration = configuration
+        self.openOutput = openOutput
     }
 
-    /// Runs the session until the source ends, `stop()` returns true, or the output fails.
-    /// `progress` is called about once a second with the session time. Throws only if the output
-    /// cannot be started.
+    /// One engine, opened already (it cannot be reopened if it fails).
+    public convenience init(conductor: SessionConductor, engine: LiveEngine, configuration: Configuration = Configuration()) {
+        var given: LiveEngine? = engine
+        self.init(conductor: conductor, configuration: configuration) {
+            guard let engine = given else { throw EmoMusikError(.audioOutput, "the audio output cannot be reopened") }
+            given = nil
+            return engine
+        }
+    }
+
+    /// Runs the session until the source ends or `stop()` returns true. `progress` is called about
+    /// once a second with the session time. Throws only if the output cannot be opened at the start.
     public func run(source: any LiveLandmarkSource, stop: () -> Bool, progress: (Double) -> Void = { _ in }) throws -> Outcome {
         let loop = conductor.loop
-        let sampleRate = Double(engine.sampleRate)
+        let first = try openOutput()
+        sampleRate = first.sampleRate
+        let rate = Double(sampleRate)
         // The first bar is queued before the audio starts.
-        let first = source.frames(upTo: 0)
-        for frame in first ?? [] { loop.process(frame) }
+        let firstFrames = source.frames(upTo: 0)
+        for frame in firstFrames ?? [] { loop.process(frame) }
         conductor.tick(0)
+        engine = first
         queueCommittedBars()
-        try engine.start()
+        try first.start()
 
         let began = Self.monotonic()
         var reason = "source-ended"
@@ -177,20 +207,56 @@ public final class LiveSession {
         var reportedUnpaced = false
         var lastClipLog = -Double.infinity
         var nextProgress = 1.0
+        var nextReopen = 0.0
+        var failures = 0, reopened = 0
         var latest = 0.0
+        // The session clock: the output's, never ahead of the wall clock (an output that does not
+        // pace, like ALSA's null device, would otherwise run the composer ahead of the child);
+        // the wall clock while there is no output.
+        func clock(_ now: Double) -> Double {
+            guard let engine else { return now }
+            return min(Double(engineOffset + engine.framesRendered) / rate, now)
+        }
         while true {
             let now = Self.monotonic() - began
-            let audio = Double(engine.framesRendered) / sampleRate
             if stop() {
                 reason = "interrupted"
                 break
             }
-            if let code = engine.sinkFailure {
-                loop.record(.fault(Notice(t: audio, code: "audio-output", message: "the audio output failed (error \(code)); the session stops")))
-                reason = "audio-failed"
-                break
+            if let failed = engine, let code = failed.sinkFailure {
+                failed.waitUntilFinished()
+                finishedEngines.append(failed.statistics)
+                engine = nil
+                failures += 1
+                nextReopen = now + configuration.reopenInterval
+                loop.record(.fault(Notice(
+                    t: now, code: "audio-output",
+                    message: "the audio output failed (error \(code)); the session goes on silently and the output is reopened every \(Self.format(configuration.reopenInterval)) s")))
+                reportedUnderruns = 0
+                reportedClipped = 0
             }
-            guard first != nil, let frames = source.frames(upTo: now) else { break }
+            if engine == nil, now >= nextReopen {
+                nextReopen = now + configuration.reopenInterval
+                if let reopenedEngine = try? openOutput() {
+                    // Frame 0 of the new output plays at the next block of the session clock;
+                    // the music resumes at the first bar line after that.
+                    engineOffset = EventSchedule.quantise(Int64((now * rate).rounded(.up))) + EventSchedule.blockSize
+                    let resumeTick = conductor.music.bars.first { $0.startSeconds * rate >= Double(engineOffset) }?.startTick
+                    scheduledBars = conductor.music.bars.firstIndex { $0.startTick == resumeTick } ?? conductor.music.bars.count
+                    engine = reopenedEngine
+                    if let resumeTick { queueState(atTick: resumeTick) }
+                    queueCommittedBars()
+                    do {
+                        try reopenedEngine.start()
+                        reopened += 1
+                        loop.record(.warning(Notice(
+                            t: now, code: "audio-restored", message: "the audio output is back; the music resumes at the next bar line")))
+                    } catch {
+                        engine = nil
+                    }
+                }
+            }
+            guard firstFrames != nil, let frames = source.frames(upTo: now) else { break }
             for frame in frames {
                 loop.process(frame)
                 latest = frame.time
@@ -198,32 +264,30 @@ public final class LiveSession {
             for problem in source.takeProblems() {
                 loop.record(.warning(Notice(t: latest, code: "bad-landmarks", message: "skipped a landmark line: \(problem)")))
             }
-            // The device's clock, but never ahead of the wall clock: an output that does not pace
-            // (ALSA's null device) would otherwise run the composer ahead of the child.
-            if audio > now + 1, !reportedUnpaced {
+            if let engine, Double(engineOffset + engine.framesRendered) / rate > now + 1, !reportedUnpaced {
                 loop.record(.warning(Notice(
                     t: now, code: "unpaced-output",
-                    message: "the audio output runs \(String(format: "%.1f", audio - now)) s ahead of the clock (it does not pace, like ALSA's null device); the music follows the system clock")))
+                    message: "the audio output runs \(Self.format(Double(engineOffset + engine.framesRendered) / rate - now)) s ahead of the clock (it does not pace, like ALSA's null device); the music follows the system clock")))
                 reportedUnpaced = true
             }
-            conductor.tick(min(audio, now))
-            queueCommittedBars()
-            let underruns = engine.statistics.underruns
-            if underruns > reportedUnderruns && audio - lastUnderrunLog >= configuration.underrunLogInterval {
-                let worst = Double(engine.statistics.maxLateNanoseconds) / 1e6
-                loop.record(.warning(Notice(
-                    t: audio, code: "underrun",
-                    message: "\(underruns - reportedUnderruns) audio underrun(s) (worst \(String(format: "%.1f", worst)) ms late); the output recovered")))
-                reportedUnderruns = underruns
-                lastUnderrunLog = audio
-            }
-            let clipped = engine.statistics.clippedSamples
-            if clipped > reportedClipped && audio - lastClipLog >= configuration.underrunLogInterval {
-                loop.record(.warning(Notice(
-                    t: audio, code: "level-ceiling",
-                    message: "\(clipped - reportedClipped) sample(s) held at the level ceiling; lower the gain")))
-                reportedClipped = clipped
-                lastClipLog = audio
+            conductor.tick(clock(now))
+            if engine == nil { scheduledBars = conductor.music.bars.count } else { queueCommittedBars() }
+            if let engine {
+                let statistics = engine.statistics
+                if statistics.underruns > reportedUnderruns && now - lastUnderrunLog >= configuration.underrunLogInterval {
+                    loop.record(.warning(Notice(
+                        t: now, code: "underrun",
+                        message: "\(statistics.underruns - reportedUnderruns) audio underrun(s) (worst \(Self.format(Double(statistics.maxLateNanoseconds) / 1e6)) ms late); the output recovered")))
+                    reportedUnderruns = statistics.underruns
+                    lastUnderrunLog = now
+                }
+                if statistics.clippedSamples > reportedClipped && now - lastClipLog >= configuration.underrunLogInterval {
+                    loop.record(.warning(Notice(
+                        t: now, code: "level-ceiling",
+                        message: "\(statistics.clippedSamples - reportedClipped) sample(s) held at the level ceiling; lower the gain")))
+                    reportedClipped = statistics.clippedSamples
+                    lastClipLog = now
+                }
             }
             if now >= nextProgress {
                 progress(now)
@@ -232,36 +296,40 @@ public final class LiveSession {
             usleep(UInt32(configuration.pollInterval * 1e6))
         }
 
-        let end = max(latest, min(Double(engine.framesRendered) / sampleRate, Self.monotonic() - began))
+        let end = max(latest, clock(Self.monotonic() - began))
         let summary = conductor.finish(at: end, reason: reason)
         if reason == "source-ended" {
-            queueCommittedBars(flush: true)
+            if engine != nil { queueCommittedBars(flush: true) }
             // Let the closing bars play and the last chord ring, then fade (or fade now if stopped).
             let musicEnd = conductor.music.score.map { $0.duration } ?? 0
-            while min(Double(engine.framesRendered) / sampleRate, Self.monotonic() - began) < musicEnd + configuration.ringSeconds
-                && !stop() && engine.sinkFailure == nil
+            while let engine, engine.sinkFailure == nil, !stop(),
+                clock(Self.monotonic() - began) < musicEnd + configuration.ringSeconds
             {
                 usleep(UInt32(configuration.pollInterval * 1e6))
             }
-            engine.stop(fadeSeconds: stop() ? configuration.stopFadeSeconds : configuration.closingFadeSeconds)
+            engine?.stop(fadeSeconds: stop() ? configuration.stopFadeSeconds : configuration.closingFadeSeconds)
         } else {
-            engine.stop(fadeSeconds: reason == "interrupted" ? configuration.stopFadeSeconds : 0)
+            engine?.stop(fadeSeconds: configuration.stopFadeSeconds)
         }
-        return Outcome(summary: summary, reason: reason, engine: engine.statistics, eventsQueued: queued)
+        if let engine { finishedEngines.append(engine.statistics) }
+        return Outcome(
+            summary: summary, reason: reason, engine: Self.combined(finishedEngines), eventsQueued: queued,
+            outputFailures: failures, outputReopened: reopened)
     }
 
-    /// Queues the events of the bars committed since the last call: everything that falls on
-    /// their frames (their notes, and the releases of earlier notes that end in them); with
-    /// `flush`, also every release after the last bar.
+    /// Queues the events of the bars committed since the last call (from ``scheduledBars``):
+    /// everything that falls on their frames (their notes, and the releases of earlier notes that
+    /// end in them), shifted onto the current output's frames; with `flush`, also every release
+    /// after the last bar.
     private func queueCommittedBars(flush: Bool = false) {
-        guard let score = conductor.music.score else { return }
+        guard let engine, let score = conductor.music.score else { return }
         let bars = conductor.music.bars
         guard scheduledBars < bars.count || flush else { return }
         let margin = 8 * score.ticksPerQuarter  // a released note's off can be rounded a block later
-        let sampleRate = engine.sampleRate
         let tempoMap = score.tempoMap
+        let rate = sampleRate
         func frame(_ tick: Int) -> Int64 {
-            EventSchedule.quantise(Int64((tempoMap.microseconds(atTick: tick) * Double(sampleRate) / 1_000_000).rounded()))
+            EventSchedule.quantise(Int64((tempoMap.microseconds(atTick: tick) * Double(rate) / 1_000_000).rounded()))
         }
         let firstTick = bars.indices.contains(scheduledBars) ? bars[scheduledBars].startTick : score.endTick
         let lastTick = score.endTick
@@ -273,12 +341,51 @@ public final class LiveSession {
             part.tracks[t].programChanges = score.tracks[t].programChanges.filter { $0.tick >= firstTick }
             part.tracks[t].controls = score.tracks[t].controls.filter { $0.tick >= firstTick }
         }
-        for event in EventSchedule(score: part, sampleRate: sampleRate).events where window.contains(event.sampleTime) {
-            // Header program changes sit at frame 0: only the first window holds them.
+        for var event in EventSchedule(score: part, sampleRate: rate).events where window.contains(event.sampleTime) {
+            // Header program changes and controls sit at frame 0: only the first window holds them.
+            event.sampleTime -= engineOffset
             if engine.schedule(event) { queued += 1 }
         }
         scheduledBars = bars.count
     }
+
+    /// A reopened output has a fresh synthesiser: gives it, at its frame 0, each channel's program
+    /// and controllers as the score has them at `tick`.
+    private func queueState(atTick tick: Int) {
+        guard let engine, let score = conductor.music.score else { return }
+        for track in score.tracks {
+            let program = track.programChanges.last { $0.tick <= tick }?.program ?? track.program
+            if engine.schedule(ScheduledEvent(sampleTime: 0, channel: track.channel, kind: .programChange, data1: program & 0x7F, data2: 0)) {
+                queued += 1
+            }
+            var latest: [UInt8: UInt8] = [:]
+            for control in track.controls where control.tick <= tick { latest[control.controller] = control.value }
+            for (controller, value) in latest.sorted(by: { $0.key < $1.key }) {
+                let event = ScheduledEvent(sampleTime: 0, channel: track.channel, kind: .controlChange, data1: controller & 0x7F, data2: value & 0x7F)
+                if engine.schedule(event) { queued += 1 }
+            }
+        }
+    }
+
+    private static func combined(_ all: [LiveEngine.Statistics]) -> LiveEngine.Statistics {
+        precondition(!all.isEmpty, "a session that ran had an output")
+        var total = all[0]
+        for next in all.dropFirst() {
+            total.periodsRendered += next.periodsRendered
+            total.framesRendered += next.framesRendered
+            total.underruns += next.underruns
+            total.maxLateNanoseconds = max(total.maxLateNanoseconds, next.maxLateNanoseconds)
+            total.eventsDropped += next.eventsDropped
+            total.eventsLate += next.eventsLate
+            total.maxRenderNanoseconds = max(total.maxRenderNanoseconds, next.maxRenderNanoseconds)
+            total.totalRenderNanoseconds += next.totalRenderNanoseconds
+            total.audioThreadCPUNanoseconds += next.audioThreadCPUNanoseconds
+            total.clippedSamples += next.clippedSamples
+        }
+        return total
+    }
+
+    private static func format(_ x: Double) -> String { String(format: "%.1f", x) }
 
     private static func monotonic() -> Double {
         var time = timespec()

@@ -27,6 +27,8 @@ struct LiveSessionCommand: ParsableCommand {
             The session ends when the source ends (the music closes on the tonic, rings and
             fades), or on Ctrl-C / SIGTERM (a two-second fade; every file is closed; a second
             Ctrl-C stops at once). Underruns and samples held at the level ceiling are logged.
+            If the sound card disappears mid-session, the session goes on silently (still
+            logging) and reopens it every two seconds; the music resumes at the next bar line.
 
             Examples:
               emomusik session live examples/demo-session.jsonl --preset calm-down
@@ -63,12 +65,16 @@ struct LiveSessionCommand: ParsableCommand {
         let frames = source == "-" ? nil : try readLandmarks(source)
         let prepared = try prepareSession(
             options: session, name: name, source: source == "-" ? "<stdin>" : source, clock: "live", defaultPreset: nil)
-        let sink: any AudioSink = noSoundCard
-            ? NullSink(bufferPeriods: bufferPeriods)
-            : ALSASink(device: device, periodFrames: period, bufferFrames: period * bufferPeriods)
-        let engine = try LiveEngine(
-            soundfontPath: prepared.soundfont, settings: prepared.audio.renderSettings, sink: sink,
-            configuration: .init(periodFrames: period, ceilingDBFS: prepared.audio.ceilingDBFS))
+        // A fresh output each time it is opened: at the start, and to reopen a failed device.
+        var sink: any AudioSink = NullSink(bufferPeriods: bufferPeriods)
+        let openOutput = { [self, prepared] () throws -> LiveEngine in
+            sink = noSoundCard
+                ? NullSink(bufferPeriods: bufferPeriods)
+                : ALSASink(device: device, periodFrames: period, bufferFrames: period * bufferPeriods)
+            return try LiveEngine(
+                soundfontPath: prepared.soundfont, settings: prepared.audio.renderSettings, sink: sink,
+                configuration: .init(periodFrames: period, ceilingDBFS: prepared.audio.ceilingDBFS))
+        }
 
         let writer = try SessionLogWriter(path: prepared.logPath)
         let loop = prepared.makeLoop(log: writer)
@@ -91,7 +97,7 @@ struct LiveSessionCommand: ParsableCommand {
         let length = frames?.last.map { " (\(formatTime($0.time)) of landmarks)" } ?? ""
         FileHandle.standardError.write(Data("live session \(name): \(source == "-" ? "stdin" : source)\(length) → \(output); Ctrl-C to stop\n".utf8))
         let progress = ProgressLine(label: "live", total: frames?.last?.time ?? 0)
-        let outcome = try LiveSession(conductor: conductor, engine: engine).run(
+        let outcome = try LiveSession(conductor: conductor, openOutput: openOutput).run(
             source: landmarks, stop: { stopSignal.load(ordering: .relaxed) != 0 },
             progress: { time in if let last = frames?.last?.time { progress.update(time / max(last, 1e-9)) } })
         progress.finish()
@@ -104,7 +110,6 @@ struct LiveSessionCommand: ParsableCommand {
         let s = outcome.summary
         let ending = switch outcome.reason {
         case "interrupted": "stopped by signal \(stopSignal.load(ordering: .relaxed)); faded out"
-        case "audio-failed": "the audio output failed (see the log)"
         default: "the source ended; the music closed and faded"
         }
         print("session: \(formatTime(s.duration)) live, \(s.frames) frames, \(s.decisions.count) decisions by \(prepared.strategyID); \(ending)")
@@ -118,11 +123,13 @@ struct LiveSessionCommand: ParsableCommand {
             print(String(format: "response: a changed decision is heard from the next free bar line: median %.2f s, max %.2f s over %d changes (incl. %.0f ms queued output)",
                          delays[delays.count / 2] + queued, worst + queued, delays.count, queued * 1000))
         }
+        if outcome.outputFailures > 0 {
+            print("the audio output failed \(outcome.outputFailures) time(s) and was reopened \(outcome.outputReopened) time(s); the session went on (see the log)")
+        }
         if s.faceLostSeconds > 0 { print("face lost for \(Int(s.faceLostSeconds.rounded())) s (the music went on)") }
         if let profileNote { print(profileNote) }
         print("wrote \(prepared.logPath)")
         print("wrote \(reportPath)")
         print("done in \(String(format: "%.1f", Date().timeIntervalSince(began))) s; 'emomusik session replay \(prepared.logPath)' renders the music to files")
-        if outcome.reason == "audio-failed" { throw ExitCode(3) }
     }
 }

@@ -77,4 +77,64 @@ struct LiveSessionTests {
         let fadeStart = frames - 2 * 44100
         #expect(peak((frames - 4410)..<frames) < peak((fadeStart - 22050)..<fadeStart) * 0.3, "the last 0.1 s is well below the music before the fade")
     }
+
+    /// A device that plays for `periods` periods and then is gone (like an unplugged USB interface).
+    final class VanishingSink: AudioSink, @unchecked Sendable {
+        let inner = MemorySink(capacityFrames: 44100 * 10, realTime: true)
+        let periods: Int
+        private var written = 0
+        init(periods: Int) { self.periods = periods }
+        func prepare(sampleRate: Int, channels: Int, periodFrames: Int) throws {
+            try inner.prepare(sampleRate: sampleRate, channels: channels, periodFrames: periodFrames)
+        }
+        var outputLatencyFrames: Int { inner.outputLatencyFrames }
+        func write(_ buffer: UnsafeBufferPointer<Float>, frames: Int) -> SinkWriteResult {
+            written += 1
+            return written > periods ? .failed(code: 19) : inner.write(buffer, frames: frames)  // ENODEV
+        }
+        func close() {}
+    }
+
+    @Test("the output disappears mid-session: the session goes on silently, reopens it, and the music resumes at a bar line")
+    func outputVanishesAndComesBack() throws {
+        let log = MemoryLogSink()
+        let loop = SessionLoop(
+            recognizer: ScriptedRecognizer(script: { _ in Emotion.happiness.affect }),
+            strategy: try SessionFixtures.strategy("mirror"), goal: SessionGoal(target: .neutral), log: log)
+        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: nil, seed: 4), log: log)
+        let soundfont = try Self.soundfont()
+        let settings = RenderSettings(sampleRate: 44100)
+        let second = MemorySink(capacityFrames: 44100 * 30, realTime: true)
+        var attempts = 0
+        var configuration = LiveSession.Configuration()
+        configuration.reopenInterval = 1
+        let session = LiveSession(conductor: conductor, configuration: configuration) {
+            attempts += 1
+            switch attempts {
+            case 1: return try LiveEngine(soundfontPath: soundfont, settings: settings, sink: VanishingSink(periods: 44100 / 256))  // ~1 s
+            case 2: throw EmoMusikError(.audioOutput, "still unplugged")
+            default: return try LiveEngine(soundfontPath: soundfont, settings: settings, sink: second)
+            }
+        }
+        let outcome = try session.run(source: RecordedLandmarkSource(frames: SessionFixtures.frames(duration: 8)), stop: { false })
+        #expect(outcome.reason == "source-ended")
+        #expect(outcome.outputFailures == 1 && outcome.outputReopened == 1 && attempts == 3)
+        let events = log.events
+        let fault = events.firstIndex { if case .fault(let n) = $0 { n.code == "audio-output" } else { false } }
+        let restored = events.firstIndex { if case .warning(let n) = $0 { n.code == "audio-restored" } else { false } }
+        #expect(fault != nil && restored != nil && fault! < restored!, "the failure, then the return, are logged")
+        // The session ran to the end of the source and the music closed.
+        #expect(abs(outcome.summary.duration - 8) < 0.5)
+        #expect(conductor.music.isClosed)
+        // The reopened output played music from a bar line on, into the closing fade.
+        let resumed = second.samples
+        #expect(resumed.count > 44100 * 2 * 4, "the second output played \(resumed.count / 2) frames")
+        #expect(peak(resumed) > 0.01)
+        #expect(outcome.engine.eventsLate == 0)
+        // The log still replays to the whole score (the silent stretch included).
+        let replayed = try SessionMusic.replay(SessionLog.Contents(events: events), duration: outcome.summary.duration, preset: nil, seed: 4)
+        #expect(replayed.score == conductor.music.score)
+    }
+
+    func peak(_ samples: [Float]) -> Float { samples.map(abs).max() ?? 0 }
 }
