@@ -178,7 +178,7 @@ struct StudyParser {
                     guard let emotion = Emotion(name: name) else {
                         let known = Emotion.allCases.map(\.rawValue)
                         report(
-                            "unknown emotion \"\(name)\"\(didYouMean(name, known)) (emotions: \(known.joined(separator: ", ")))",
+                            "unknown emotion \"\(name)\"\(didYouMean(name, known + emotionAdjectives)) (emotions: \(known.joined(separator: ", ")))",
                             at: item, field: "conditions.emotions[\(value)]")
                         continue
                     }
@@ -418,6 +418,9 @@ struct StudyParser {
         x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
 }
+
+/// The adjective forms ``Emotion/init(name:)`` accepts in study files, offered as suggestions too.
+let emotionAdjectives = ["happy", "sad", "angry", "afraid", "surprised", "disgusted", "calm"]
 
 /// A mapping's entries in document order, looked up by key.
 struct Fields {

@@ -123,6 +123,31 @@ import Testing
         }
     }
 
+    /// One worker or two, the same conditions give the same audio (each render has its own synth).
+    @Test func parallelRenderingMatchesOneWorker() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let design = try StudyDesign.parse(
+            yaml: "name: p\nclip-length: 2\nconditions: {emotions: [anger, fear], strategies: [iso-principle], seeds: [4, 5]}\nraters: 1\nsample-rate: 48000\n",
+            file: directory + "/p.yaml", strategies: builtInStrategies)
+        var runs: [[String: [Float]]] = []
+        for workers in [1, 2] {
+            let out = directory + "/w\(workers)"
+            let result = try StudyBuilder.create(
+                design: design, directory: out, registry: builtInRegistry(), defaultSoundfont: try testSoundfont(), workers: workers)
+            #expect(result.workers == workers)
+            var byCondition: [String: [Float]] = [:]
+            for entry in result.key {
+                let audio = try AudioFileReader.read(path: "\(out)/clips/\(entry.clipID).wav")
+                #expect(audio.sampleRate == 48000 && audio.frames == 96000)
+                byCondition["\(entry.intended) \(entry.seed)"] = audio.samples
+            }
+            runs.append(byCondition)
+        }
+        #expect(runs[0].count == 4)
+        #expect(runs[0] == runs[1])
+    }
+
     @Test func idsAndTokensAreRandomHex() {
         let ids = StudySecrets.clipIDs(2000)
         #expect(Set(ids).count == 2000)

@@ -75,6 +75,20 @@ import Testing
         #expect(error.description.contains("bad.yaml:3:1 (rater): unknown key \"rater\""))
     }
 
+    @Test func adjectivesAreAcceptedAndSuggested() throws {
+        let ok = try StudyDesign.parse(
+            yaml: "name: a\nclip-length: 1m\nconditions: {emotions: [happy, sad], strategies: [mirror], seeds: [3]}\nraters: 12\n",
+            file: "a.yaml", strategies: builtInStrategies)
+        #expect(ok.emotions == [.happiness, .sadness] && ok.clipSeconds == 60 && ok.raters == 12)
+        let error = try #require(throws: StudyValidationError.self) {
+            try StudyDesign.parse(
+                yaml: "name: a\nclip-length: 4\nconditions: {emotions: [hapy], strategies: [mirror], seeds: [1]}\nraters: 2\n",
+                file: "a.yaml", strategies: builtInStrategies)
+        }
+        #expect(error.description == "a.yaml:3:25 (conditions.emotions[0]): unknown emotion \"hapy\"; did you mean \"happy\"? "
+            + "(emotions: neutral, happiness, sadness, anger, fear, surprise, disgust)")
+    }
+
     @Test func missingPartsAndSyntaxErrors() throws {
         let empty = try #require(throws: StudyValidationError.self) {
             try StudyDesign.parse(yaml: "", file: "e.yaml", strategies: builtInStrategies)
