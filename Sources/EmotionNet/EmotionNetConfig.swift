@@ -31,7 +31,7 @@ public struct EmotionNetConfig: Codable, Sendable, Equatable {
 
     public init(
         nodes: Int = 68, channels: Int = 6, gcnWidths: [Int] = [32, 32], gcnActivation: Activation = .relu,
-        pooling: NodePoolingMode = .meanMax, dModel: Int = 64, heads: Int = 4, layers: Int = 2, ffWidth: Int = 128,
+        pooling: NodePoolingMode = .flatten, dModel: Int = 64, heads: Int = 4, layers: Int = 2, ffWidth: Int = 128,
         windowLength: Int = 32, classes: Int = Emotion.allCases.count, dropout: Float = 0.1, seed: UInt64 = 1
     ) {
         self.nodes = nodes
@@ -52,7 +52,11 @@ public struct EmotionNetConfig: Codable, Sendable, Equatable {
     /// Width of the pooled frame vector fed to the input projection.
     public var pooledWidth: Int {
         let last = gcnWidths.last ?? channels
-        return pooling == .mean ? last : 2 * last
+        switch pooling {
+        case .mean: return last
+        case .meanMax: return 2 * last
+        case .flatten: return nodes * last
+        }
     }
 
     /// The reasons this configuration cannot build a network (empty when it can).

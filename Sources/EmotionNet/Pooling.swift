@@ -4,10 +4,14 @@ public enum NodePoolingMode: String, Codable, Sendable, CaseIterable {
     case mean
     /// Mean then max over nodes, concatenated: 2C features per frame.
     case meanMax
+    /// Every node's features in node order, concatenated: N·C features per frame. Unlike the
+    /// symmetric poolings it keeps which landmark carried which feature (a raised brow and a
+    /// dropped lip corner stay apart); the input projection that follows learns the weighting.
+    case flatten
 }
 
-/// Pools the nodes of every frame. `[T, N, C] → [T, C]` (mean) or `[T, N, C] → [T, 2C]` (mean ‖ max).
-/// No parameters.
+/// Pools the nodes of every frame. `[T, N, C] → [T, C]` (mean), `[T, N, C] → [T, 2C]` (mean ‖ max)
+/// or `[T, N, C] → [T, N·C]` (flatten). No parameters.
 public final class NodePooling {
     public let mode: NodePoolingMode
     private var cachedShape: [Int] = []
@@ -15,14 +19,21 @@ public final class NodePooling {
 
     public init(mode: NodePoolingMode) { self.mode = mode }
 
-    /// Output width for `channels` input channels.
-    public func outputWidth(channels: Int) -> Int { mode == .mean ? channels : 2 * channels }
+    /// Output width for `nodes` nodes of `channels` channels.
+    public func outputWidth(nodes: Int, channels: Int) -> Int {
+        switch mode {
+        case .mean: channels
+        case .meanMax: 2 * channels
+        case .flatten: nodes * channels
+        }
+    }
 
     public func forward(_ x: Tensor) -> Tensor {
         precondition(x.rank == 3 && x.shape[1] > 0, "NodePooling expects [T, N, C], got \(x.shape)")
         let (frames, nodes, channels) = (x.shape[0], x.shape[1], x.shape[2])
         cachedShape = x.shape
-        let width = outputWidth(channels: channels)
+        if mode == .flatten { return Tensor(shape: [frames, nodes * channels], storage: x.storage) }
+        let width = outputWidth(nodes: nodes, channels: channels)
         var y = [Float](repeating: 0, count: frames * width)
         if mode == .meanMax { argmax = [Int32](repeating: 0, count: frames * channels) }
         let scale = 1 / Float(nodes)
@@ -55,12 +66,13 @@ public final class NodePooling {
 
     public func callAsFunction(_ x: Tensor) -> Tensor { forward(x) }
 
-    /// `[T, C or 2C] → [T, N, C]`.
+    /// `[T, C, 2C or N·C] → [T, N, C]`.
     public func backward(_ gradOutput: Tensor) -> Tensor {
         precondition(cachedShape.count == 3, "NodePooling.backward called before forward")
         let (frames, nodes, channels) = (cachedShape[0], cachedShape[1], cachedShape[2])
-        let width = outputWidth(channels: channels)
+        let width = outputWidth(nodes: nodes, channels: channels)
         precondition(gradOutput.shape == [frames, width], "NodePooling.backward expects [\(frames), \(width)], got \(gradOutput.shape)")
+        if mode == .flatten { return Tensor(shape: cachedShape, storage: gradOutput.storage) }
         var dx = [Float](repeating: 0, count: frames * nodes * channels)
         let scale = 1 / Float(nodes)
         gradOutput.storage.withUnsafeBufferPointer { g in

@@ -159,8 +159,8 @@ public struct SyntheticExpressions: Sendable {
         return counts
     }
 
-    /// `count` labelled sequences, ids `<domain>-00001`…, subjects `<adult|child>-s001`…
-    public func generate(count: Int, seed: UInt64, classProportions: [Double]? = nil) -> LandmarkDataset {
+    /// The label of each of the `count` sequences ``generate(count:seed:classProportions:)`` makes, in order.
+    public static func labels(count: Int, seed: UInt64, classProportions: [Double]? = nil) -> [Emotion] {
         precondition(count >= 0, "count must be ≥ 0")
         var labels: [Emotion] = []
         for (emotion, n) in zip(Emotion.allCases, Self.classCounts(count: count, proportions: classProportions)) {
@@ -168,6 +168,12 @@ public struct SyntheticExpressions: Sendable {
         }
         var shuffler = Xoshiro256(seed: seed, stream: 1, index: 0)
         shuffler.shuffle(&labels)
+        return labels
+    }
+
+    /// `count` labelled sequences, ids `<domain>-00001`…, subjects `<adult|child>-s001`…
+    public func generate(count: Int, seed: UInt64, classProportions: [Double]? = nil) -> LandmarkDataset {
+        let labels = Self.labels(count: count, seed: seed, classProportions: classProportions)
         let subjects = max(2, (count + sequencesPerSubject - 1) / sequencesPerSubject)
         let shapes = (0..<subjects).map { subjectShape(seed: seed, subject: $0) }
         let samples = labels.enumerated().map { i, label in
@@ -241,21 +247,61 @@ public struct SyntheticExpressions: Sendable {
         return level
     }
 
-    /// One sequence; `index` selects its independent random stream.
-    public func sequence(label: Emotion, subjectShape: [SIMD2<Double>], subject: String, seed: UInt64, index: Int) -> LandmarkSequence {
+    /// The hidden truth of one sequence's expression: what the generator drew before drawing the
+    /// face, pose and tracker noise. The ground truth for ceiling studies (how well could anything
+    /// classify these sequences?).
+    public struct ExpressionLatent: Sendable, Equatable {
+        /// One unit shown: its peak intensity (× the full AU field) and its start delay in frames.
+        public struct Unit: Sendable, Equatable {
+            public var unit: ActionUnit
+            public var intensity: Double
+            public var delay: Double
+        }
+
+        public var label: Emotion
+        /// Whether the sequence was drawn at the domain's low, ambiguous intensity.
+        public var ambiguous: Bool
+        /// The sequence's overall intensity (each class unit is this × its own factor).
+        public var intensity: Double
+        /// The class's units that were shown, then the distractors.
+        public var units: [Unit]
+        /// Dynamics in frames: neutral frames before the onset, onset, apex hold, offset (0: none)
+        /// and the level the offset falls to.
+        public var start: Double, onset: Double, apex: Double, offset: Double, level: Double
+
+        /// The peak intensity of every unit, in ``ActionUnit/allCases`` order (0 for units not shown).
+        public var peakIntensities: [Double] {
+            ActionUnit.allCases.map { unit in units.filter { $0.unit == unit }.map(\.intensity).reduce(0, +) }
+        }
+    }
+
+    /// The latent expression of sequence `index` (as ``generate(count:seed:classProportions:)``
+    /// draws it for that label).
+    public func latent(label: Emotion, seed: UInt64, index: Int) -> ExpressionLatent {
         var rng = Xoshiro256(seed: seed, stream: domain == .posedAdult ? 4 : 5, index: UInt64(index))
+        return drawLatent(label: label, rng: &rng)
+    }
+
+    /// The latents of the `count` sequences ``generate(count:seed:classProportions:)`` makes, in order.
+    public func latents(count: Int, seed: UInt64, classProportions: [Double]? = nil) -> [ExpressionLatent] {
+        Self.labels(count: count, seed: seed, classProportions: classProportions).enumerated().map { i, label in
+            latent(label: label, seed: seed, index: i)
+        }
+    }
+
+    private func drawLatent(label: Emotion, rng: inout Xoshiro256) -> ExpressionLatent {
         let p = parameters
         // Which units, how strongly.
         let ambiguous = rng.chance(p.ambiguousFraction)
         let global = rng.uniform(ambiguous ? p.ambiguousIntensity : p.intensity)
-        var units: [(ActionUnit, Double, Double)] = []  // unit, intensity, start delay
+        var units: [ExpressionLatent.Unit] = []
         for unit in label.actionUnits {
             if unit != label.keyActionUnit && rng.chance(p.dropUnitProbability) { continue }
-            units.append((unit, global * rng.uniform(p.perUnitIntensity), Double(rng.integer(-p.unitDelay...p.unitDelay))))
+            units.append(.init(unit: unit, intensity: global * rng.uniform(p.perUnitIntensity), delay: Double(rng.integer(-p.unitDelay...p.unitDelay))))
         }
         for unit in ActionUnit.allCases where !label.actionUnits.contains(unit) {
             if rng.chance(p.distractorProbability) {
-                units.append((unit, rng.uniform(p.distractorIntensity), Double(rng.integer(-p.unitDelay...p.unitDelay))))
+                units.append(.init(unit: unit, intensity: rng.uniform(p.distractorIntensity), delay: Double(rng.integer(-p.unitDelay...p.unitDelay))))
             }
         }
         // Dynamics.
@@ -265,6 +311,18 @@ public struct SyntheticExpressions: Sendable {
         let hasOffset = rng.chance(p.offsetProbability)
         let offset = hasOffset ? Double(rng.integer(p.offsetFrames)) : 0
         let level = rng.uniform(p.offsetLevel)
+        return ExpressionLatent(
+            label: label, ambiguous: ambiguous, intensity: global, units: units, start: start, onset: onset, apex: apex,
+            offset: offset, level: level)
+    }
+
+    /// One sequence; `index` selects its independent random stream.
+    public func sequence(label: Emotion, subjectShape: [SIMD2<Double>], subject: String, seed: UInt64, index: Int) -> LandmarkSequence {
+        var rng = Xoshiro256(seed: seed, stream: domain == .posedAdult ? 4 : 5, index: UInt64(index))
+        let p = parameters
+        let latent = drawLatent(label: label, rng: &rng)
+        let units = latent.units.map { ($0.unit, $0.intensity, $0.delay) }
+        let (start, onset, apex, offset, level) = (latent.start, latent.onset, latent.apex, latent.offset, latent.level)
         // Pose: a base value and a slow drift (linear plus half a sine period) per quantity.
         let degrees = Double.pi / 180
         let yaw0 = rng.gaussian(mean: 0, sd: p.yawSD) * degrees

@@ -13,6 +13,8 @@ public struct RecognitionTraining: Sendable {
     public var fineTuneEpochs = 60
     /// Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).
     public var graphRateWhileFineTuning: Float = 0.1
+    /// Augmentation of the source while pre-training (see ``ExpressionAugmentation/pretraining``).
+    public var pretrainAugmentation = ExpressionAugmentation.pretraining
     public var seed: UInt64 = 1
 
     public init() {}
@@ -32,6 +34,7 @@ public struct RecognitionTraining: Sendable {
             log("pre-training on \(samples.count) sequences (\(validation.samples.count) to choose the epoch)")
             _ = Trainer(model: model, config: TrainerConfig(epochs: pretrainEpochs, seed: seed &+ 1)).train(
                 samples, validation: validation.sequences.map(RecognitionSamples.sample),
+                augment: TransferExperiment.hook(pretrainAugmentation),
                 progress: { log("pre-training: \(TransferExperiment.describe($0))") })
             pretrained = model
         }

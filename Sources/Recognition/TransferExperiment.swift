@@ -29,8 +29,23 @@ public struct TransferExperiment: Sendable {
         public var graphRateWhileFineTuning: Float = 0.1
         /// Frames between the training windows taken from each labelled target sequence (every
         /// window that contains the apex); 0 takes only the apex-centred window.
-        public var fineTuneWindowStride = 0
+        public var fineTuneWindowStride = 4
         public var network = EmotionNetConfig()
+        /// Augmentation of the source sequences while pre-training (identity: none).
+        public var pretrainAugmentation = ExpressionAugmentation.pretraining
+        /// Augmentation of the labelled target windows while fine-tuning and in the target-only arm.
+        public var fineTuneAugmentation = ExpressionAugmentation()
+        /// Source sequences mixed into every fine-tuning epoch (0: the target labels only), each
+        /// with loss weight `sourceMixWeight`, so the network keeps what it learnt on the source.
+        public var sourceMixCount = 0
+        public var sourceMixWeight: Float = 0.5
+        /// Peak learning rate while fine-tuning.
+        public var fineTuneLearningRate: Float = 5e-4
+        /// Epochs without a better validation score before fine-tuning (and the target-only arm)
+        /// stop; the validation set is small, so its score is noisy.
+        public var fineTunePatience = 60
+        /// Start the fine-tuned classifier from fresh weights instead of the source's.
+        public var reinitialiseClassifier = false
         /// Bootstrap resamples for the confidence intervals (by subject).
         public var resamples = 1000
 
@@ -73,28 +88,48 @@ public struct TransferExperiment: Sendable {
         // (a) Target only.
         let clock = ContinuousClock()
         var started = clock.now
+        let fineTuneAugment = Self.hook(c.fineTuneAugmentation)
         let targetOnly = EmotionNetModel(config: c.network, adjacency: adjacency)
-        _ = Trainer(model: targetOnly, config: TrainerConfig(epochs: c.fineTuneEpochs, seed: c.seed &+ 4))
-            .train(trainSamples, validation: validationSamples, progress: { log("(a) target only: \(Self.describe($0))") })
+        _ = Trainer(model: targetOnly, config: TrainerConfig(epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4))
+            .train(
+                trainSamples, validation: validationSamples, augment: fineTuneAugment,
+                progress: { log("(a) target only: \(Self.describe($0))") })
         arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
 
         // (b) Pre-train on the source, fine-tune on the same target labels.
         started = clock.now
         let (sourceTrain, sourceValidation) = LandmarkDataset(samples: source.samples).split(byFraction: 0.9, seed: c.seed &+ 5)
         let pretrained = EmotionNetModel(config: c.network, adjacency: adjacency)
+        let sourceSamples = sourceTrain.sequences.map(RecognitionSamples.sample)
         _ = Trainer(model: pretrained, config: TrainerConfig(epochs: c.pretrainEpochs, seed: c.seed &+ 6))
             .train(
-                sourceTrain.sequences.map(RecognitionSamples.sample),
-                validation: sourceValidation.sequences.map(RecognitionSamples.sample),
+                sourceSamples, validation: sourceValidation.sequences.map(RecognitionSamples.sample),
+                augment: Self.hook(c.pretrainAugmentation),
                 progress: { log("(b) pre-training on posed adults: \(Self.describe($0))") })
+        let zeroShot = evaluate(pretrained, on: testSequences, resamples: 2)
+        log(String(format: "(b) the pre-trained network on the target test set before fine-tuning: macro-F1 %.3f; confusion (rows true) %@",
+                   zeroShot.macroF1.value, zeroShot.confusion.counts.map { $0.map(String.init).joined(separator: " ") }.joined(separator: " | ")))
         let fineTuned = EmotionNetModel(config: c.network, adjacency: adjacency)
-        _ = fineTuned.copyWeights(from: pretrained)
+        _ = fineTuned.copyWeights(from: pretrained, where: { !c.reinitialiseClassifier || !$0.hasPrefix("classifier.") })
+        var mixed = trainSamples
+        if c.sourceMixCount > 0 {
+            var rng = Xoshiro256(seed: c.seed &+ 8, stream: 0, index: 0)
+            var pick = Array(sourceSamples.indices)
+            rng.shuffle(&pick)
+            for i in pick.prefix(c.sourceMixCount) {
+                var sample = sourceSamples[i]
+                sample.weight = c.sourceMixWeight
+                mixed.append(sample)
+            }
+        }
         _ = Trainer(
             model: fineTuned,
             config: TrainerConfig(
-                epochs: c.fineTuneEpochs, learningRate: 5e-4, graphLearningRateMultiplier: c.graphRateWhileFineTuning,
-                seed: c.seed &+ 7)
-        ).train(trainSamples, validation: validationSamples, progress: { log("(b) fine-tuning on children: \(Self.describe($0))") })
+                epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
+                graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: c.seed &+ 7)
+        ).train(
+            mixed, validation: validationSamples, augment: fineTuneAugment,
+            progress: { log("(b) fine-tuning on children: \(Self.describe($0))") })
         arms.append(Arm(name: "(b) pre-trained + fine-tuned", report: evaluate(fineTuned, on: testSequences), trainingSeconds: seconds(since: started, clock)))
 
         // (c) Logistic regression on apex frames of all labelled sequences.
@@ -111,6 +146,11 @@ public struct TransferExperiment: Sendable {
         return arms
     }
 
+    /// The trainer's augmentation hook for `augmentation` (nil when it changes nothing).
+    static func hook(_ augmentation: ExpressionAugmentation) -> ((inout TrainingSample, inout SplitMix64) -> Void)? {
+        augmentation.isIdentity ? nil : { augmentation.apply(&$0, rng: &$1) }
+    }
+
     /// A seeded subset of `fraction` of the sequences, at least one per class present.
     static func subset(_ sequences: [LandmarkSequence], fraction: Double, seed: UInt64) -> [LandmarkSequence] {
         var rng = Xoshiro256(seed: seed, stream: 3, index: 0)
@@ -125,8 +165,8 @@ public struct TransferExperiment: Sendable {
     }
 
     /// The network's report on `sequences`; see ``RecognitionEvaluation``.
-    public func evaluate(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> ClassificationReport {
-        RecognitionEvaluation(seed: configuration.seed, resamples: configuration.resamples).report(model, on: sequences)
+    public func evaluate(_ model: EmotionNetModel, on sequences: [LandmarkSequence], resamples: Int? = nil) -> ClassificationReport {
+        RecognitionEvaluation(seed: configuration.seed, resamples: resamples ?? configuration.resamples).report(model, on: sequences)
     }
 
     func perturbedCopies(_ sequences: [LandmarkSequence]) -> [LandmarkSequence] {

@@ -1,5 +1,7 @@
 import ArgumentParser
+import EmoMusikCore
 import EmotionNet
+import FaceLandmarks
 import Foundation
 import Recognition
 import Statistics
@@ -8,7 +10,7 @@ struct ExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "Run the documented benchmarks of the recognizer.",
-        subcommands: [TransferExperimentCommand.self]
+        subcommands: [TransferExperimentCommand.self, CeilingCommand.self]
     )
 }
 
@@ -42,6 +44,22 @@ struct TransferExperimentCommand: ParsableCommand {
     @Option(help: "Fine-tuning and target-only epochs.") var fineTuneEpochs = TransferExperiment.Configuration().fineTuneEpochs
     @Option(help: "Frames between training windows per labelled target sequence (0: the apex-centred window only).")
     var windowStride = TransferExperiment.Configuration().fineTuneWindowStride
+    @Option(help: "Node pooling of the network: mean, meanMax or flatten.") var pooling = TransferExperiment.Configuration().network.pooling.rawValue
+    @Option(help: "Pre-training augmentation: lowest expression intensity (1: none).") var pretrainIntensity: Float = TransferExperiment.Configuration().pretrainAugmentation.intensity.lowerBound
+    @Option(help: "Pre-training augmentation: SD of the aspect-ratio drift (out-of-plane head turns).") var pretrainAspect: Float = TransferExperiment.Configuration().pretrainAugmentation.aspectDrift
+    @Option(help: "Fine-tuning augmentation: SD of the aspect-ratio drift.") var fineTuneAspect: Float = TransferExperiment.Configuration().fineTuneAugmentation.aspectDrift
+    @Option(help: "Pre-training augmentation: lowest per-region intensity factor (1: none).") var pretrainRegion: Float = TransferExperiment.Configuration().pretrainAugmentation.regionIntensity.lowerBound
+    @Option(help: "Fine-tuning augmentation: lowest per-region intensity factor (1: none).") var fineTuneRegion: Float = TransferExperiment.Configuration().fineTuneAugmentation.regionIntensity.lowerBound
+    @Option(help: "Pre-training augmentation: per-landmark face-shape offset SD (face units).") var pretrainShape: Float = TransferExperiment.Configuration().pretrainAugmentation.shapeSD
+    @Option(help: "Pre-training augmentation: tracker jitter SD (face units).") var pretrainJitter: Float = TransferExperiment.Configuration().pretrainAugmentation.jitter
+    @Option(help: "Fine-tuning augmentation: lowest and highest intensity factor (1: none).") var fineTuneIntensity: Float = TransferExperiment.Configuration().fineTuneAugmentation.intensity.lowerBound
+    @Option(help: "Fine-tuning augmentation: per-landmark face-shape offset SD (face units).") var fineTuneShape: Float = TransferExperiment.Configuration().fineTuneAugmentation.shapeSD
+    @Option(help: "Fine-tuning augmentation: tracker jitter SD (face units).") var fineTuneJitter: Float = TransferExperiment.Configuration().fineTuneAugmentation.jitter
+    @Option(help: "Source sequences mixed into fine-tuning.") var sourceMix = TransferExperiment.Configuration().sourceMixCount
+    @Option(help: "Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).") var graphRate = TransferExperiment.Configuration().graphRateWhileFineTuning
+    @Option(help: "Peak fine-tuning learning rate.") var fineTuneRate = TransferExperiment.Configuration().fineTuneLearningRate
+    @Option(help: "Fine-tuning epochs without a better validation score before stopping.") var fineTunePatience = TransferExperiment.Configuration().fineTunePatience
+    @Flag(help: "Start the fine-tuned classifier from fresh weights.") var reinitialiseClassifier = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
 
@@ -70,6 +88,23 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.pretrainEpochs = pretrainEpochs
         configuration.fineTuneEpochs = fineTuneEpochs
         configuration.fineTuneWindowStride = windowStride
+        guard let poolingMode = NodePoolingMode(rawValue: pooling) else {
+            throw ValidationError("--pooling must be one of \(NodePoolingMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        configuration.network.pooling = poolingMode
+        configuration.pretrainAugmentation = ExpressionAugmentation(
+            intensity: min(pretrainIntensity, 1)...max(pretrainIntensity, 1),
+            regionIntensity: min(pretrainRegion, 1)...max(pretrainRegion, pretrainRegion < 1 ? 1.2 : 1), shapeSD: pretrainShape, jitter: pretrainJitter,
+            aspectDrift: pretrainAspect)
+        configuration.fineTuneAugmentation = ExpressionAugmentation(
+            intensity: min(fineTuneIntensity, 1)...max(fineTuneIntensity, 1),
+            regionIntensity: min(fineTuneRegion, 1)...max(fineTuneRegion, fineTuneRegion < 1 ? 1.2 : 1), shapeSD: fineTuneShape, jitter: fineTuneJitter,
+            aspectDrift: fineTuneAspect)
+        configuration.sourceMixCount = sourceMix
+        configuration.graphRateWhileFineTuning = graphRate
+        configuration.fineTuneLearningRate = fineTuneRate
+        configuration.reinitialiseClassifier = reinitialiseClassifier
+        configuration.fineTunePatience = fineTunePatience
         let arms = TransferExperiment(configuration: configuration).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
@@ -94,6 +129,63 @@ struct TransferExperimentCommand: ParsableCommand {
                     + [cell(row.accuracy), cell(row.macroF1), cell(row.macroAUC), cell(row.stability)]
                     .map { $0.padding(toLength: 23, withPad: " ", startingAt: 0) }.joined()
                     + String(format: "%.1f", row.trainingSeconds))
+        }
+    }
+}
+
+struct CeilingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ceiling",
+        abstract: "How well could anything classify a synthetic domain? (latent oracle, nuisances one at a time)",
+        discussion: """
+            The generator knows each sequence's latent expression: its action units, their
+            intensities, and whether it was drawn at the domain's ambiguous intensity. This
+            prints the share of ambiguous sequences, an oracle (k nearest neighbours on the
+            latent AU intensities, no face at all), and logistic regression on the apex
+            displacement of rendered landmarks with tracker jitter, head pose and dropped
+            frames switched on one at a time. Figures on synthetic faces.
+
+            Example:
+              .build/release/emomusik experiment ceiling --domain child
+            """
+    )
+
+    @Option(help: "posed-adult or child.") var domain = "child"
+    @Option(help: "Sequences to fit on.") var trainCount = 2800
+    @Option(help: "Sequences to test on (another seed: other subjects).") var testCount = 1400
+    @Option(help: "Seed of the fitting data (the test data uses seed + 1).") var seed: UInt64 = 2026
+    @Flag(help: "Print the results as JSON.") var json = false
+
+    func run() throws {
+        guard let domain = SyntheticDomain(rawValue: domain) else {
+            throw ValidationError("--domain must be posed-adult or child")
+        }
+        var study = CeilingStudy(domain: domain)
+        study.trainCount = trainCount
+        study.testCount = testCount
+        study.seed = seed
+        let result = study.run { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        if json {
+            printJSON(result)
+            return
+        }
+        print("\(result.domain): \(result.testSequences) test sequences (seed \(seed &+ 1)), fitted on \(trainCount) (seed \(seed))")
+        print(String(format: "ambiguous share %.3f; expressive sequences whose key unit is within the distractor range %.3f; mean class-unit intensity (clear sequences) %.3f",
+                     result.ambiguousShare, result.keyUnitWithinDistractorShare, result.meanClassUnitIntensity))
+        print("classifier".padding(toLength: 78, withPad: " ", startingAt: 0) + "accuracy  macro-F1  acc. ambiguous  acc. clear")
+        for row in result.rows {
+            print(row.name.padding(toLength: 78, withPad: " ", startingAt: 0)
+                  + String(format: "%.3f     %.3f     %@           %.3f", row.accuracy, row.macroF1,
+                           row.ambiguousAccuracy.map { String(format: "%.3f", $0) } ?? "–    ", row.clearAccuracy))
+        }
+        let names = Emotion.allCases.map { String($0.rawValue.prefix(5)) }
+        for row in result.rows where row.name.hasPrefix("oracle: 15") || row.name.hasSuffix("full domain") {
+            print("\nconfusion (rows true, columns predicted): \(row.name)")
+            print("        " + names.map { $0.padding(toLength: 7, withPad: " ", startingAt: 0) }.joined())
+            for (name, counts) in zip(names, row.confusion) {
+                print(name.padding(toLength: 8, withPad: " ", startingAt: 0)
+                      + counts.map { String($0).padding(toLength: 7, withPad: " ", startingAt: 0) }.joined())
+            }
         }
     }
 }

@@ -81,7 +81,7 @@ import Testing
         try small.save(to: url)
         let wider = EmotionNetModel(config: Self.config(gcnWidths: [8, 12]), adjacency: Self.adjacency)
         #expect(message { try wider.loadWeights(contentsOf: url) } ==
-            "Model file '\(url.path)' does not fit this network: tensor 'gcn.1.weight' has shape [8, 8] in the file but the network expects [12, 8]; tensor 'gcn.1.bias' has shape [8] in the file but the network expects [12]; tensor 'input_proj.weight' has shape [16, 16] in the file but the network expects [16, 24]")
+            "Model file '\(url.path)' does not fit this network: tensor 'gcn.1.weight' has shape [8, 8] in the file but the network expects [12, 8]; tensor 'gcn.1.bias' has shape [8] in the file but the network expects [12]; tensor 'input_proj.weight' has shape [16, 544] in the file but the network expects [16, 816]")
 
         var file = try SafeTensorsFile.read(contentsOf: url)
         file.tensors["transformer.0.attn.q.weight"] = nil

@@ -11,7 +11,7 @@ import Testing
 
     /// GCN ×2 → pool → linear → PE → 2 Transformer blocks → temporal pool → classifier → weighted,
     /// smoothed cross-entropy: every parameter tensor and the input checked.
-    @Test(arguments: [(Activation.gelu, NodePoolingMode.meanMax), (.relu, .mean)])
+    @Test(arguments: [(Activation.gelu, NodePoolingMode.meanMax), (.relu, .mean), (.gelu, .flatten)])
     func wholeNetwork(activation: Activation, pooling: NodePoolingMode) {
         let model = EmotionNetModel(config: Self.smallConfig(activation: activation, pooling: pooling), adjacency: TestSupport.normalisedAdjacency(nodes: 68))
         // Move biases, γ and β off their initial values so their gradients are generic.
