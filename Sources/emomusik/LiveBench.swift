@@ -1,7 +1,10 @@
 import ArgumentParser
 import Composer
 import EmoMusikCore
+import EmoMusikPlugins
 import Foundation
+import Sessions
+import Strategies
 import Synth
 
 struct LiveBench: ParsableCommand {
@@ -20,8 +23,14 @@ struct LiveBench: ParsableCommand {
             CPU share of one core, and resident memory at start and end.
             The issue's figure is a 30-minute session; --minutes shortens it.
 
-            Example:
+            With --session it runs a whole live session instead: a scripted child whose emotion
+            changes every 20 s, the mirror strategy, the bar-by-bar composer and the engine, on
+            the null sink, and prints how soon each changed decision is heard (the next bar line
+            not yet queued, plus the queued output) beside the same engine figures.
+
+            Examples:
               .build/release/emomusik bench live --minutes 30
+              .build/release/emomusik bench live --session --minutes 10
             """
     )
 
@@ -34,6 +43,9 @@ struct LiveBench: ParsableCommand {
     @Option(help: "Seconds between scripted changes, on average.")
     var changeInterval: Double = 1.3
 
+    @Flag(help: "Run a whole live session (scripted child → strategy → composer → engine).")
+    var session = false
+
     @OptionGroup(title: "Audio") var audio: AudioOptions
 
     func validate() throws {
@@ -43,6 +55,7 @@ struct LiveBench: ParsableCommand {
     }
 
     func run() throws {
+        if session { return try runSession() }
         let seconds = minutes * 60
         let timeline = try AffectTimeline(keyframes: [
             .init(time: 0, affect: Emotion.happiness.affect),
@@ -143,6 +156,64 @@ struct LiveBench: ParsableCommand {
         if let failure = engine.sinkFailure { throw EmoMusikError(.audioOutput, "the sink failed with code \(failure)") }
     }
 
+    /// A live session end to end with a scripted child, on the null sink.
+    private func runSession() throws {
+        let seconds = minutes * 60
+        let settings = audio.settings
+        let registry = PluginRegistry()
+        try BuiltInPlugins.register(into: registry)
+        let strategy = try registry.makeStrategy(id: "mirror", options: [:])
+        let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("emomusik-bench-\(getpid()).log.jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: logPath) }
+        let writer = try SessionLogWriter(path: logPath)
+        let loop = SessionLoop(recognizer: ScriptedChild(), strategy: strategy, goal: SessionGoal(target: .neutral), log: writer)
+        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: nil, seed: 1), log: writer)
+        let face = [SIMD2<Float>](repeating: .zero, count: 68)
+        let frames = (0...Int(seconds * 15)).map { LandmarkFrame(time: Double($0) / 15, points: face, confidence: 0.9) }
+        let soundfont = try audio.resolveSoundfont()
+        var sink = NullSink()
+        let session = LiveSession(conductor: conductor) {
+            sink = NullSink()
+            return try LiveEngine(soundfontPath: soundfont, settings: settings, sink: sink, configuration: .init(periodFrames: period))
+        }
+        let periodSeconds = Double(period) / Double(settings.sampleRate)
+        print(String(format: "live session: %@ of a scripted child (emotion changes every 20 s), mirror strategy, %d Hz, period %d frames (%.2f ms), null sink paced by the real clock",
+                     formatTime(seconds), settings.sampleRate, period, periodSeconds * 1000))
+        let rssBefore = residentBytes()
+        var rssStart = 0  // once the synth and the first bars are in memory
+        let usageStart = processCPUSeconds()
+        let wallStart = monotonic()
+        let outcome = try session.run(source: RecordedLandmarkSource(frames: frames), stop: { false }) { time in
+            if rssStart == 0 && time >= min(15, seconds / 2) { rssStart = residentBytes() }
+        }
+        writer.close()
+        let wall = Double(monotonic() - wallStart) / 1e9
+        let cpu = processCPUSeconds() - usageStart
+        let rssEnd = residentBytes()
+        let stats = outcome.engine
+        let queued = Double(sink.outputLatencyFrames) / Double(settings.sampleRate)
+        let delays = outcome.summary.responseDelays.map { $0 + queued }.sorted()
+        let bars = conductor.music.bars
+        let starts = bars.map(\.startSeconds)
+        let longestBar = zip(starts.dropFirst(), starts).map { $0 - $1 }.max() ?? 0
+        if let worst = delays.last {
+            print(String(format: "decision → audible: median %.2f s, max %.2f s over %d changed decisions (the next bar line not yet queued: at most the %.1f s lead + the longest bar %.2f s + %.1f ms queued output)",
+                         delays[delays.count / 2], worst, delays.count, conductor.lead, longestBar, queued * 1000))
+        }
+        print("music: \(bars.count) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped")
+        print(String(format: "underruns: %d in %d periods (%@ paced); worst lateness %.2f ms",
+                     stats.underruns, stats.periodsRendered, formatTime(wall), Double(stats.maxLateNanoseconds) / 1e6))
+        print(String(format: "audio thread: worst block %.3f ms against a %.3f ms period (%.1f %%), mean %.3f ms",
+                     Double(stats.maxRenderNanoseconds) / 1e6, periodSeconds * 1000,
+                     Double(stats.maxRenderNanoseconds) / 1e9 / periodSeconds * 100,
+                     Double(stats.totalRenderNanoseconds) / 1e6 / Double(max(stats.periodsRendered, 1))))
+        print(String(format: "CPU: audio thread %.1f %% of one core, whole process %.1f %%",
+                     Double(stats.audioThreadCPUNanoseconds) / 1e9 / wall * 100, cpu / wall * 100))
+        print(String(format: "memory (RSS): %.1f MB before the session, %.1f MB once it plays (%.0f s in), %.1f MB at the end (%+.1f MB while playing)",
+                     Double(rssBefore) / 1e6, Double(rssStart) / 1e6, min(15, seconds / 2), Double(rssEnd) / 1e6,
+                     Double(rssEnd - rssStart) / 1e6))
+    }
+
     /// Frames of every beat (quarter note) on the 64-frame grid, extended at the last tempo until `frames`.
     private func beatFrames(_ score: Score, sampleRate: Int, until frames: Int64) -> [Int64] {
         var beats: [Int64] = []
@@ -193,5 +264,23 @@ extension SystemRandomNumberGenerator {
             let u = (Double(next() >> 11) + 0.5) / Double(1 << 53)
             return -log(u) * mean
         }
+    }
+}
+
+/// The bench's child: an emotion that changes every 20 s, whatever the face.
+private final class ScriptedChild: EmotionRecognizer {
+    static let descriptor = PluginDescriptor(
+        id: "bench-scripted-child", displayName: "Scripted child (bench)", version: "1.0.0", kind: .recognizer,
+        summary: "an emotion that changes every 20 s", options: [])
+    private static let script: [Emotion] = [.happiness, .sadness, .anger, .neutral, .surprise, .fear]
+
+    init() {}
+    init(options: PluginOptions) throws {}
+
+    func process(_ frame: LandmarkFrame) throws -> EmotionEstimate? {
+        let emotion = Self.script[Int(frame.time / 20) % Self.script.count]
+        var probabilities = [Double](repeating: 0.02, count: Emotion.allCases.count)
+        probabilities[Emotion.allCases.firstIndex(of: emotion)!] = 0.88
+        return EmotionEstimate(time: frame.time, probabilities: probabilities, confidence: frame.confidence, affect: emotion.affect)
     }
 }
