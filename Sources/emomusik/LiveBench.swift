@@ -12,21 +12,24 @@ struct LiveBench: ParsableCommand {
         commandName: "live",
         abstract: "Live output: decision-to-sound latency, underruns, audio-thread load and memory.",
         discussion: """
-            Composes a piece whose affect moves through happiness, surprise and anger and plays it
-            through the live engine into a null sink paced by the real clock (no sound card needed):
-            the audio thread renders --period frames per period and pulls events from the lock-free
-            ring. A control thread feeds the score no further ahead than the next beat (so a decision
-            can still land on it) and, at seeded random moments, schedules a change (a marker
-            controller) on the next beat, as the session does. Prints the latency from scheduling a
-            change to hearing it (the period that renders it, plus the sink's queued output), the
-            underruns over the paced session, the audio thread's worst block time against the period,
-            CPU share of one core, and resident memory at start and end.
+            Composes a piece whose affect moves through happiness, surprise and
+            anger and plays it through the live engine into a null sink paced by
+            the real clock (no sound card needed): the audio thread renders
+            --period frames per period and pulls events from the lock-free ring.
+            A control thread feeds the score no further ahead than the next beat
+            (so a decision can still land on it) and, at seeded random moments,
+            schedules a change (a marker controller) on the next beat. Prints the
+            latency from scheduling a change to hearing it (the period that
+            renders it, plus the sink's queued output), the underruns over the
+            paced session, the audio thread's worst block time against the
+            period, CPU share of one core, and resident memory at start and end.
             The issue's figure is a 30-minute session; --minutes shortens it.
 
-            With --session it runs a whole live session instead: a scripted child whose emotion
-            changes every 20 s, the mirror strategy, the bar-by-bar composer and the engine, on
-            the null sink, and prints how soon each changed decision is heard (the next bar line
-            not yet queued, plus the queued output) beside the same engine figures.
+            With --session it runs a whole live session instead: a scripted child
+            whose emotion changes every 20 s, the mirror strategy, the bar-by-bar
+            composer and the engine, on the null sink; it prints how soon each
+            changed decision is heard (the next bar line not yet queued, plus the
+            queued output) beside the same engine figures.
 
             Examples:
               .build/release/emomusik bench live --minutes 30

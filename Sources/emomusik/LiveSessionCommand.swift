@@ -13,27 +13,29 @@ struct LiveSessionCommand: ParsableCommand {
         commandName: "live",
         abstract: "Run a session live: landmarks on the real clock, music to the sound card as it is composed.",
         discussion: """
-            The same loop as 'session run' (recognizer → smoother → strategy → composer), on the
-            audio device's clock: each bar is composed half a second before it is due and queued
-            to the audio thread; a decision takes effect at the first bar not yet queued. The log
-            is written as the session goes (synced every second), so 'session replay' rebuilds
+            The same loop as 'session run' (recognizer → smoother → strategy →
+            composer), on the audio device's clock: each bar is composed half a
+            second before it is due and queued to the audio thread; a decision
+            takes effect at the first bar not yet queued. The log is written as
+            the session goes (synced every second), so 'session replay' rebuilds
             the music even after a crash.
 
-            The landmarks come from a recording replayed in real time, or from JSON lines on
-            standard input ('-'), one frame per line, stamped with their arrival time:
+            The landmarks come from a recording replayed in real time, or from
+            JSON lines on standard input ('-'), one frame per line, stamped with
+            their arrival time ("points": [] when the tracker lost the face):
               {"t": 0.0, "points": [[x, y], ... 68 pairs], "confidence": 0.9}
-            ("points": [] when the tracker lost the face).
 
-            The session ends when the source ends (the music closes on the tonic, rings and
-            fades), or on Ctrl-C / SIGTERM (a two-second fade; every file is closed; a second
-            Ctrl-C stops at once). Underruns and samples held at the level ceiling are logged.
-            If the sound card disappears mid-session, the session goes on silently (still
-            logging) and reopens it every two seconds; the music resumes at the next bar line.
+            The session ends when the source ends (the music closes on the
+            tonic, rings and fades), or on Ctrl-C / SIGTERM (a two-second fade;
+            every file is closed; a second Ctrl-C stops at once). Underruns and
+            samples held at the level ceiling are logged. If the sound card
+            disappears mid-session, the session goes on silently (still logging)
+            and reopens it every two seconds; the music resumes at a bar line.
 
             Examples:
               emomusik session live examples/demo-session.jsonl --preset calm-down
               emomusik session live rec.jsonl --device hw:0 --period 128
-              emomusik session live rec.jsonl --no-sound-card      # a clock-paced null output
+              emomusik session live rec.jsonl --no-sound-card   # paced null output
               tracker | emomusik session live - --preset bedtime --name child-3
             """)
 
