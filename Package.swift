@@ -32,6 +32,7 @@ let package = Package(
         // Core types and the plugin API: a separate package so that it is one shared dynamic library.
         .package(path: "Packages/EmoMusikKit"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System-library shims: module maps only.
@@ -40,6 +41,7 @@ let package = Package(
         systemLibrary("COpenBLAS", pkgConfig: "openblas", debian: "libopenblas-dev"),
         systemLibrary("CALSA", pkgConfig: "alsa", debian: "libasound2-dev"),
         systemLibrary("CV4L2", pkgConfig: "libv4l2", debian: "libv4l-dev"),
+        systemLibrary("CSQLite", pkgConfig: "sqlite3", debian: "libsqlite3-dev"),
 
         // Emotion → music: affect mapping, harmony, melody, bass, pad, drums, transitions.
         .target(name: "Composer", dependencies: [core]),
@@ -64,11 +66,14 @@ let package = Package(
         // The closed loop: landmarks → recognizer → strategy → composer → (live) synth, presets applied.
         .target(name: "Sessions", dependencies: [core, "Composer", "Strategies", "Presets", "Synth", "FaceLandmarks"]),
 
+        // The blind rating web server (Hummingbird) over a study directory; ratings in SQLite (WAL).
+        .target(name: "StudyServer", dependencies: ["CSQLite", .product(name: "Hummingbird", package: "hummingbird")]),
+
         .executableTarget(
             name: "emomusik",
             dependencies: [
                 core, "Composer", "MIDIFile", "MusicAnalysis", "Synth", "Presets", "Strategies", "Sessions",
-                "FaceLandmarks", "EmotionNet", "Statistics", "Recognition",
+                "FaceLandmarks", "EmotionNet", "Statistics", "Recognition", "StudyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -86,6 +91,9 @@ let package = Package(
         .testTarget(name: "EmotionNetTests", dependencies: [core, "EmotionNet"]),
         .testTarget(name: "StatisticsTests", dependencies: [core, "Statistics"], exclude: ["Fixtures"]),
         .testTarget(name: "RecognitionTests", dependencies: [core, "Recognition", "FaceLandmarks", "EmotionNet", "Statistics"]),
+        .testTarget(
+            name: "StudyServerTests",
+            dependencies: ["StudyServer", "CSQLite"]),
         .testTarget(
             name: "EmoMusikCLITests",
             dependencies: [core, "emomusik", "Composer", "MIDIFile", "MusicAnalysis", "Synth"]

@@ -3,7 +3,8 @@
 # Idempotent: when everything is present it only runs dpkg-query (well under a second).
 #   scripts/setup.sh          what building and running need
 #   scripts/setup.sh --test   also what the test suite needs (mido, to check our MIDI files in
-#                             the reader musicians' Python tools use)
+#                             the reader musicians' Python tools use; Chromium and its WebDriver,
+#                             to drive the study rating page in a real headless browser)
 set -euo pipefail
 
 packages=(
@@ -15,7 +16,14 @@ packages=(
   libv4l-dev            # camera capture (CV4L2)
   timgm6mb-soundfont    # a small General MIDI soundfont (6 MB, GPL-2)
   fluidsynth            # the reference player: compatibility tests and `emomusik bench render`
+  libsqlite3-dev        # rating studies' ratings store (CSQLite)
 )
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(
+    chromium            # the rating page's browser test (headless)
+    chromium-driver     # WebDriver for it (chromedriver)
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
