@@ -71,6 +71,9 @@ public final class NullSink: AudioSink, @unchecked Sendable {
     private let periods = Atomic<Int>(0)
     private let late = Atomic<Int>(0)
     private let maxLate = Atomic<Int>(0)
+    /// The monotonic time at which frame 0 plays (moved on each underrun's re-anchoring); 0 before the first write.
+    private let publishedAnchor = Atomic<Int>(0)
+    private var sampleRate = 0
 
     public init(bufferPeriods: Int = 2) {
         precondition(bufferPeriods >= 2, "a paced sink needs at least two periods of buffer")
@@ -80,7 +83,9 @@ public final class NullSink: AudioSink, @unchecked Sendable {
     public func prepare(sampleRate: Int, channels: Int, periodFrames: Int) throws {
         precondition(sampleRate > 0 && channels > 0 && periodFrames > 0, "sink format must be positive")
         self.periodFrames = periodFrames
+        self.sampleRate = sampleRate
         periodNanoseconds = Double(periodFrames) * 1e9 / Double(sampleRate)
+        publishedAnchor.store(0, ordering: .relaxed)
         index = 0
         anchor = 0
         periods.store(0, ordering: .relaxed)
@@ -90,6 +95,14 @@ public final class NullSink: AudioSink, @unchecked Sendable {
 
     public var outputLatencyFrames: Int { (bufferPeriods - 1) * periodFrames }
 
+    /// [control] When the simulated device plays `frame` (monotonic nanoseconds, as
+    /// `CLOCK_MONOTONIC`), by its clock as it stands now; nil before it has started.
+    public func playTime(ofFrame frame: Int64) -> Int64? {
+        let anchor = Int64(publishedAnchor.load(ordering: .acquiring))
+        guard anchor != 0, sampleRate > 0 else { return nil }
+        return anchor + Int64((Double(frame) * 1e9 / Double(sampleRate)).rounded())
+    }
+
     /// Periods written, periods that arrived late, and the worst lateness in nanoseconds.
     public var statistics: (periods: Int, latePeriods: Int, maxLateNanoseconds: Int64) {
         (periods.load(ordering: .relaxed), late.load(ordering: .relaxed), Int64(maxLate.load(ordering: .relaxed)))
@@ -97,7 +110,10 @@ public final class NullSink: AudioSink, @unchecked Sendable {
 
     public func write(_ buffer: UnsafeBufferPointer<Float>, frames: Int) -> SinkWriteResult {
         let now = monotonicNanoseconds()
-        if index == 0 { anchor = now }
+        if index == 0 {
+            anchor = now
+            publishedAnchor.store(Int(anchor), ordering: .releasing)
+        }
         // Period n plays from anchor + n × period; it must arrive by then.
         let playTime = anchor + Int64((Double(index) * periodNanoseconds).rounded())
         var result = SinkWriteResult.written
@@ -107,6 +123,7 @@ public final class NullSink: AudioSink, @unchecked Sendable {
             if Int(lateness) > maxLate.load(ordering: .relaxed) { maxLate.store(Int(lateness), ordering: .relaxed) }
             // Recover: restart the device clock so this period plays now.
             anchor = now - Int64((Double(index) * periodNanoseconds).rounded())
+            publishedAnchor.store(Int(anchor), ordering: .releasing)
             result = .underrun(lateNanoseconds: lateness)
         } else {
             // Block while the buffer is full: period n gets a slot when period n - bufferPeriods

@@ -94,8 +94,12 @@ struct LiveBench: ParsableCommand {
         func drainMarkers() {
             while let marker = engine.popMarker() {
                 guard let scheduled = pushed.removeValue(forKey: marker.scheduledFrame) else { continue }
+                // When the simulated device plays the frame that applied the change, by its own
+                // clock (not by when the audio thread handed the period over, which a preempted
+                // audio thread would report late).
                 let audibleFrames = sink.outputLatencyFrames + Int(marker.appliedFrame - marker.periodStartFrame)
-                let audible = marker.handedNanoseconds + Int64(Double(audibleFrames) / Double(sampleRate) * 1e9)
+                let audible = sink.playTime(ofFrame: marker.appliedFrame)
+                    ?? marker.handedNanoseconds + Int64(Double(audibleFrames) / Double(sampleRate) * 1e9)
                 latencies.append(Double(audible - scheduled) / 1e9)
             }
         }

@@ -105,6 +105,7 @@ import Testing
 
     @Test func nullSinkPacesPeriodsInRealTime() throws {
         let sink = NullSink()
+        #expect(sink.playTime(ofFrame: 0) == nil, "no device clock before the first period")
         let periods = 200  // 256 frames at 48 kHz: 5.33 ms each, about 1.07 s
         let engine = try LiveEngine(
             soundfontPath: try testSoundfont(), settings: RenderSettings(sampleRate: 48000), sink: sink,
@@ -122,6 +123,9 @@ import Testing
         #expect(engine.statistics.periodsRendered == periods)
         #expect(sink.statistics.periods == periods)
         #expect(engine.statistics.maxRenderNanoseconds > 0)
+        // The device clock: frame 0 played within the run, frames follow at the sample rate.
+        let zero = try #require(sink.playTime(ofFrame: 0))
+        #expect(sink.playTime(ofFrame: 48000).map { $0 - zero } == 1_000_000_000)
     }
 
     @Test func stopFadesOutToSilence() throws {
