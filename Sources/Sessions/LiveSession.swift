@@ -244,7 +244,8 @@ public final class LiveSession {
                     let resumeTick = conductor.music.bars.first { $0.startSeconds * rate >= Double(engineOffset) }?.startTick
                     scheduledBars = conductor.music.bars.firstIndex { $0.startTick == resumeTick } ?? conductor.music.bars.count
                     engine = reopenedEngine
-                    if let resumeTick { queueState(atTick: resumeTick) }
+                    // The state as the resuming bar begins (the next bar to commit, if none committed yet does).
+                    queueState(atTick: resumeTick ?? conductor.music.score?.endTick ?? 0)
                     queueCommittedBars()
                     do {
                         try reopenedEngine.start()
