@@ -201,11 +201,9 @@ public final class LiveSession {
 
         let began = Self.monotonic()
         var reason = "source-ended"
-        var reportedUnderruns = 0
-        var lastUnderrunLog = -Double.infinity
-        var reportedClipped = 0
+        var underrunReports = CountReports()
+        var ceilingReports = CountReports()
         var reportedUnpaced = false
-        var lastClipLog = -Double.infinity
         var nextProgress = 1.0
         var nextReopen = 0.0
         var failures = 0, reopened = 0
@@ -232,8 +230,8 @@ public final class LiveSession {
                 loop.record(.fault(Notice(
                     t: now, code: "audio-output",
                     message: "the audio output failed (error \(code)); the session goes on silently and the output is reopened every \(Self.format(configuration.reopenInterval)) s")))
-                reportedUnderruns = 0
-                reportedClipped = 0
+                underrunReports = CountReports()  // a new output counts from zero
+                ceilingReports = CountReports()
             }
             if engine == nil, now >= nextReopen {
                 nextReopen = now + configuration.reopenInterval
@@ -275,19 +273,15 @@ public final class LiveSession {
             if engine == nil { scheduledBars = conductor.music.bars.count } else { queueCommittedBars() }
             if let engine {
                 let statistics = engine.statistics
-                if statistics.underruns > reportedUnderruns && now - lastUnderrunLog >= configuration.underrunLogInterval {
+                let interval = configuration.underrunLogInterval
+                if let count = underrunReports.due(total: statistics.underruns, at: now, interval: interval) {
                     loop.record(.warning(Notice(
                         t: now, code: "underrun",
-                        message: "\(statistics.underruns - reportedUnderruns) audio underrun(s) (worst \(Self.format(Double(statistics.maxLateNanoseconds) / 1e6)) ms late); the output recovered")))
-                    reportedUnderruns = statistics.underruns
-                    lastUnderrunLog = now
+                        message: "\(count) audio underrun(s) (worst \(Self.format(Double(statistics.maxLateNanoseconds) / 1e6)) ms late); the output recovered")))
                 }
-                if statistics.clippedSamples > reportedClipped && now - lastClipLog >= configuration.underrunLogInterval {
+                if let count = ceilingReports.due(total: statistics.clippedSamples, at: now, interval: interval) {
                     loop.record(.warning(Notice(
-                        t: now, code: "level-ceiling",
-                        message: "\(statistics.clippedSamples - reportedClipped) sample(s) held at the level ceiling; lower the gain")))
-                    reportedClipped = statistics.clippedSamples
-                    lastClipLog = now
+                        t: now, code: "level-ceiling", message: "\(count) sample(s) held at the level ceiling; lower the gain")))
                 }
             }
             if now >= nextProgress {
@@ -348,6 +342,20 @@ public final class LiveSession {
             if engine.schedule(event) { queued += 1 }
         }
         scheduledBars = bars.count
+    }
+
+    /// A growing count (underruns, held samples) reported at most once per interval, with what
+    /// was added since the last report.
+    private struct CountReports {
+        private var reported = 0
+        private var lastReport = -Double.infinity
+
+        /// The count to report now, or nil if nothing new or the last report is too recent.
+        mutating func due(total: Int, at time: Double, interval: Double) -> Int? {
+            guard total > reported, time - lastReport >= interval else { return nil }
+            defer { (reported, lastReport) = (total, time) }
+            return total - reported
+        }
     }
 
     /// A reopened output has a fresh synthesiser: gives it, at its frame 0, each channel's program

@@ -136,5 +136,44 @@ struct LiveSessionTests {
         #expect(replayed.score == conductor.music.score)
     }
 
+    /// A device that reports every 20th period as late (an xrun it recovered from).
+    final class StutteringSink: AudioSink, @unchecked Sendable {
+        let inner = MemorySink(capacityFrames: 44100 * 30, realTime: true)
+        private var written = 0
+        func prepare(sampleRate: Int, channels: Int, periodFrames: Int) throws {
+            try inner.prepare(sampleRate: sampleRate, channels: channels, periodFrames: periodFrames)
+        }
+        var outputLatencyFrames: Int { inner.outputLatencyFrames }
+        func write(_ buffer: UnsafeBufferPointer<Float>, frames: Int) -> SinkWriteResult {
+            written += 1
+            let result = inner.write(buffer, frames: frames)
+            return written % 20 == 0 ? .underrun(lateNanoseconds: 3_000_000) : result
+        }
+        func close() {}
+    }
+
+    @Test("underruns are counted, logged at most once per interval with the count since the last report, and the music goes on")
+    func underrunsAreLogged() throws {
+        let log = MemoryLogSink()
+        let loop = SessionLoop(
+            recognizer: ScriptedRecognizer(script: { _ in Emotion.sadness.affect }),
+            strategy: try SessionFixtures.strategy("mirror"), goal: SessionGoal(target: .neutral), log: log)
+        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: nil, seed: 6), log: log)
+        let engine = try LiveEngine(soundfontPath: try Self.soundfont(), settings: RenderSettings(sampleRate: 44100), sink: StutteringSink())
+        var configuration = LiveSession.Configuration()
+        configuration.underrunLogInterval = 2
+        let outcome = try LiveSession(conductor: conductor, engine: engine, configuration: configuration)
+            .run(source: RecordedLandmarkSource(frames: SessionFixtures.frames(duration: 5)), stop: { false })
+        #expect(outcome.reason == "source-ended")
+        #expect(outcome.engine.underruns == outcome.engine.periodsRendered / 20)
+        let reports = log.events.compactMap { if case .warning(let n) = $0, n.code == "underrun" { n } else { nil } }
+        #expect(reports.count >= 2)
+        // Reports are at least the interval apart, and their counts never exceed what happened.
+        for (a, b) in zip(reports, reports.dropFirst()) { #expect(b.t - a.t >= 2 - 1e-9) }
+        let counted = reports.compactMap { Int($0.message.prefix { $0.isNumber }) }.reduce(0, +)
+        #expect(counted > 0 && counted <= outcome.engine.underruns)
+        #expect(reports.first?.message.contains("3.0 ms late") == true)
+    }
+
     func peak(_ samples: [Float]) -> Float { samples.map(abs).max() ?? 0 }
 }
