@@ -55,6 +55,13 @@ let package = Package(
         .target(name: "Presets", dependencies: [core, .product(name: "Yams", package: "Yams")]),
         // Built-in recommender strategies and the start-up plugin registry.
         .target(name: "Strategies", dependencies: [core]),
+        // Blind rating studies: design files, parallel rendering with loudness matching, the key, the analysis.
+        .target(
+            name: "Studies",
+            dependencies: [
+                core, "Composer", "Synth", "Presets", "Strategies", "Sessions", "Statistics",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         // Facial landmarks: formats, normalisation, node features, the face graph, synthetic expressions.
         .target(name: "FaceLandmarks", dependencies: [core]),
         // Tensors on OpenBLAS, GCN and Transformer layers with backpropagation, Adam, model files.
@@ -74,6 +81,7 @@ let package = Package(
             dependencies: [
                 core, "Composer", "MIDIFile", "MusicAnalysis", "Synth", "Presets", "Strategies", "Sessions",
                 "FaceLandmarks", "EmotionNet", "Statistics", "Recognition", "StudyServer",
+                "Studies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +92,7 @@ let package = Package(
         .testTarget(name: "SynthTests", dependencies: [core, "Synth"]),
         .testTarget(name: "PresetTests", dependencies: [core, "Presets", "Composer", "Strategies"], resources: [.copy("Fixtures")]),
         .testTarget(name: "PluginTests", dependencies: [core, "Strategies"]),
+        .testTarget(name: "StudyTests", dependencies: [core, "Studies", "Statistics", "Synth", "Presets", "Strategies"]),
         .testTarget(
             name: "SessionTests",
             dependencies: [core, "Sessions", "Composer", "Presets", "Strategies", "Synth", "Recognition", "FaceLandmarks"]),

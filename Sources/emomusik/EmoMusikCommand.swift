@@ -23,6 +23,7 @@ struct EmoMusikCommand: ParsableCommand {
             DemoCommand.self, SessionCommand.self, ComposeCommand.self, RenderCommand.self, AnalyzeCommand.self,
             PresetCommand.self, PluginsCommand.self, DatasetCommand.self, TrainCommand.self, EvaluateCommand.self,
             RecognizeCommand.self, StatsCommand.self, ExperimentCommand.self, BenchCommand.self,
+            StudyCommand.self,
         ]
     )
 }
