@@ -181,7 +181,9 @@ public enum IntraclassCorrelation {
     ///   the mean of k. For ICC2 the Satterthwaite df v of the denominator gives
     ///   L = n(MSR − F* MSE)/(F*(k MSC + (kn−k−n) MSE) + n MSR) with F* = F_q(n−1, v), and
     ///   U likewise with F_q(v, n−1); ICC2k's bounds are the Spearman–Brown step-up of ICC2's.
-    public static func analyze(_ ratings: RatingMatrix, level: Double = 0.95) -> ICCAnalysis {
+    /// Throws `.invalidValue` when the ratings have no residual variance (all equal, or raters
+    /// that differ from each other only by a constant): the F tests and intervals are undefined.
+    public static func analyze(_ ratings: RatingMatrix, level: Double = 0.95) throws -> ICCAnalysis {
         let x = ratings.values
         let n = x.count
         let k = x.first?.count ?? 0
@@ -206,6 +208,19 @@ public enum IntraclassCorrelation {
         let msc = ssc / (kd - 1)
         let mse = sse / ((nd - 1) * (kd - 1))
         let msw = (sse + ssc) / (nd * (kd - 1))
+        // Relative to the ratings' spread; exact zeros come out as rounding noise.
+        let spread = max(msr, msc, msw, 0)
+        guard spread > 0 else {
+            throw EmoMusikError(
+                .invalidValue, "all \(n * k) ratings are equal: there is no variance to apportion",
+                hint: "the ICC needs ratings that vary between targets")
+        }
+        guard mse > spread * 1e-12 else {
+            throw EmoMusikError(
+                .invalidValue,
+                "the ratings have no residual variance: each rater's ratings differ from the others' by a constant, so the F tests and intervals are undefined",
+                hint: "raters agree perfectly up to a shift (ICC3 would be 1); report that rather than an ICC")
+        }
 
         let icc1 = (msr - msw) / (msr + (kd - 1) * msw)
         let icc2 = (msr - mse) / (msr + (kd - 1) * mse + kd * (msc - mse) / nd)

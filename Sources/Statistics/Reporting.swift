@@ -18,7 +18,7 @@ extension ICCAnalysis {
             + pad("df2", 6, right: true) + pad("p", 11, right: true) + "  CI\(percent)")
         for r in results {
             lines.append(pad(r.form.rawValue, 6) + pad(r.form.label, 10) + pad(r.form.summary, descriptionWidth + 2)
-                + pad(Self.fixed(r.icc, 3), 7, right: true) + pad(Self.fixed(r.f, 3), 10, right: true)
+                + pad(Self.fixed(r.icc, 3), 7, right: true) + pad(Self.statistic(r.f), 10, right: true)
                 + pad(Self.compact(r.df1), 6, right: true) + pad(Self.compact(r.df2), 6, right: true)
                 + pad(Self.pValue(r.pValue), 11, right: true)
                 + "  [\(Self.fixed(r.lower, 3)), \(Self.fixed(r.upper, 3))]")
@@ -33,6 +33,11 @@ extension ICCAnalysis {
 
     static func fixed(_ x: Double, _ digits: Int) -> String {
         x.isFinite ? String(format: "%.\(digits)f", x) : (x.isNaN ? "n/a" : (x > 0 ? "inf" : "-inf"))
+    }
+
+    /// A test statistic for a 10-character column: fixed below a million, else scientific.
+    static func statistic(_ x: Double) -> String {
+        x.isFinite && abs(x) >= 1e6 ? String(format: "%.3e", x) : fixed(x, 3)
     }
 
     static func compact(_ x: Double) -> String {

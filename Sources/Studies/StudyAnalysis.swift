@@ -120,11 +120,14 @@ extension StudyAnalysis {
                         + "\(keptClips.count) clip(s) × \(keptRaters.count) rater(s)")
             }
             let values = keptClips.map { c in keptRaters.map { r in Double(value(cell[Pair(clip: c, rater: r)]!)) } }
-            if let reason = degenerate(values) {
-                return Item(item: item, mean: mean, icc: nil, iccUnavailable: reason)
-            }
             let matrix = RatingMatrix(targets: keptClips, raters: keptRaters, values: values)
-            return Item(item: item, mean: mean, icc: IntraclassCorrelation.analyze(matrix, level: bootstrap.level), iccUnavailable: nil)
+            do {
+                return Item(item: item, mean: mean, icc: try IntraclassCorrelation.analyze(matrix, level: bootstrap.level), iccUnavailable: nil)
+            } catch let error as EmoMusikError {
+                return Item(item: item, mean: mean, icc: nil, iccUnavailable: error.message)  // no variance to apportion
+            } catch {
+                return Item(item: item, mean: mean, icc: nil, iccUnavailable: "\(error)")
+            }
         }
 
         func answers(_ group: (StudyKeyEntry) -> String?) -> [MatchingRating] {
@@ -187,29 +190,6 @@ extension StudyAnalysis {
             design: design, items: items, matching: matching, conditions: conditions,
             confusion: Confusion(emotions: Emotion.allCases.map(\.rawValue), counts: counts),
             resamples: bootstrap.resamples, seed: bootstrap.seed, level: bootstrap.level)
-    }
-
-    /// Why the F tests of a clips × raters table cannot be formed, or nil: they divide by the
-    /// residual mean square, which is 0 when every rating is clip effect plus rater effect
-    /// exactly (all ratings equal, or raters differing only by a constant).
-    static func degenerate(_ x: [[Double]]) -> String? {
-        let n = Double(x.count), k = Double(x[0].count)
-        let grand = x.joined().reduce(0, +) / (n * k)
-        let rows = x.map { $0.reduce(0, +) / k }
-        let cols = (0..<x[0].count).map { j in x.reduce(0) { $0 + $1[j] } / n }
-        var sse = 0.0, sst = 0.0
-        for i in x.indices {
-            for j in x[i].indices {
-                let e = x[i][j] - rows[i] - cols[j] + grand
-                sse += e * e
-                sst += (x[i][j] - grand) * (x[i][j] - grand)
-            }
-        }
-        if sst == 0 { return "every rating in the complete subset is the same, so there is no variance to attribute" }
-        if sse <= 1e-12 * sst {
-            return "the ratings have no residual variance (each is exactly a clip effect plus a rater effect), so the F tests and intervals are undefined"
-        }
-        return nil
     }
 
     struct Pair: Hashable {

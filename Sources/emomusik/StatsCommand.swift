@@ -71,7 +71,7 @@ extension StatsCommand {
 
         func run() throws {
             let ratings = try RatingMatrix.loadLongCSV(path: file)
-            let analysis = IntraclassCorrelation.analyze(ratings, level: level)
+            let analysis = try IntraclassCorrelation.analyze(ratings, level: level)
             if json {
                 print(try jsonText(ICCReportJSON(file: file, analysis: analysis)))
             } else {

@@ -33,8 +33,8 @@ func expectMatchesReference(_ analysis: ICCAnalysis, _ key: String) {
 }
 
 @Suite struct ICCTests {
-    @Test func shroutFleissPublishedValues() {
-        let analysis = IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss))
+    @Test func shroutFleissPublishedValues() throws {
+        let analysis = try IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss))
         let published: [(ICCForm, Double)] = [
             (.icc1, 0.17), (.icc2, 0.29), (.icc3, 0.71), (.icc1k, 0.44), (.icc2k, 0.62), (.icc3k, 0.91),
         ]
@@ -47,18 +47,18 @@ func expectMatchesReference(_ analysis: ICCAnalysis, _ key: String) {
     }
 
     @Test func shroutFleissMatchesPingouin() throws {
-        expectMatchesReference(IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss)), "iccShroutFleiss")
+        expectMatchesReference(try IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss)), "iccShroutFleiss")
         // The same through the long-format CSV reader.
         let fromCSV = try RatingMatrix.loadLongCSV(path: fixturePath("shrout_fleiss.csv"))
         #expect(fromCSV.values == shroutFleiss)
         #expect(fromCSV.targets.first == "t1" && fromCSV.raters == ["judge1", "judge2", "judge3", "judge4"])
-        expectMatchesReference(IntraclassCorrelation.analyze(fromCSV), "iccShroutFleiss")
+        expectMatchesReference(try IntraclassCorrelation.analyze(fromCSV), "iccShroutFleiss")
     }
 
     @Test func randomTwentyByFiveMatchesPingouin() throws {
         let ratings = try RatingMatrix.loadLongCSV(path: fixturePath("random_20x5.csv"))
         #expect(ratings.targets.count == 20 && ratings.raters.count == 5)
-        expectMatchesReference(IntraclassCorrelation.analyze(ratings), "iccRandom20x5")
+        expectMatchesReference(try IntraclassCorrelation.analyze(ratings), "iccRandom20x5")
     }
 
     @Test func ratingsInAnyOrderAndExtraColumns() throws {
@@ -118,8 +118,27 @@ func expectMatchesReference(_ analysis: ICCAnalysis, _ key: String) {
 }
 
 @Suite struct ReportingTests {
-    @Test func iccTableShowsEveryFormWithItsTestAndInterval() {
-        let table = IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss)).table()
+    @Test func ratingsWithoutResidualVarianceAreRefusedNotCrashed() {
+        // Raters who differ only by a constant, and ratings that are all equal: no F test exists.
+        let shifted = [[3.0, 4.0], [5.0, 6.0], [2.0, 3.0]]
+        let constant = [[4.0, 4.0], [4.0, 4.0], [4.0, 4.0]]
+        for (values, message) in [(shifted, "no residual variance"), (constant, "are equal")] {
+            do {
+                _ = try IntraclassCorrelation.analyze(RatingMatrix(values: values))
+                Issue.record("\(values) was analysed")
+            } catch let error as EmoMusikError {
+                #expect(error.code == .invalidValue && error.message.contains(message), "\(error.message)")
+            } catch {
+                Issue.record("unexpected \(error)")
+            }
+        }
+        // Nearly degenerate but real residual variance still works, and F prints in its column.
+        let table = try? IntraclassCorrelation.analyze(RatingMatrix(values: [[3.0, 4.0], [5.0, 6.001], [2.0, 3.0]])).table()
+        #expect(table?.contains("e+") == true, "a huge F prints in scientific notation: \(table ?? "")")
+    }
+
+    @Test func iccTableShowsEveryFormWithItsTestAndInterval() throws {
+        let table = try IntraclassCorrelation.analyze(RatingMatrix(values: shroutFleiss)).table()
         let lines = table.split(separator: "\n").map(String.init)
         #expect(lines.count == 8)
         #expect(lines[0] == "Intraclass correlation: 6 targets × 4 raters (MSR 11.2417, MSC 32.4861, MSE 1.0194, MSW 6.2639)")
