@@ -145,7 +145,7 @@ struct PresetParser {
             report("cannot read the YAML (\(error))", line: 1, column: 1, field: nil)
             return nil
         }
-        guard let root, !isNull(root) else {
+        guard let root, !root.isYAMLNull else {
             report(
                 "the file is empty; a preset needs at least a name (name: My preset); run 'emomusik preset new' for a template",
                 line: 1, column: 1, field: nil)
@@ -181,7 +181,7 @@ struct PresetParser {
         if let node = top["name"] {
             if let name = text(node, path: "name"), !name.trimmingCharacters(in: .whitespaces).isEmpty {
                 preset.name = name
-            } else if isNull(node) || node.scalar?.string.trimmingCharacters(in: .whitespaces).isEmpty == true {
+            } else if node.isYAMLNull || node.scalar?.string.trimmingCharacters(in: .whitespaces).isEmpty == true {
                 report("the name is empty; give the preset a name (name: Calm down)", at: node, field: "name")
             }
         } else {
@@ -257,7 +257,7 @@ struct PresetParser {
     /// A GM instrument by name or 1-based number, as a 0-based program.
     mutating func instrument(_ node: Node, path: String) -> UInt8? {
         guard let scalar = scalarText(node, path: path, what: "an instrument name or a program number 1...128") else { return nil }
-        if isPlainNumber(node) {
+        if node.isPlainNumber {
             guard let number = node.int else {
                 report("program \(scalar) must be a whole number 1...128", at: node, field: path)
                 return nil
@@ -284,7 +284,7 @@ struct PresetParser {
     mutating func parseRegister(_ node: Node, path: String, into voice: inout Voice) {
         let words = ["low": -1, "middle": 0, "high": 1]
         guard let scalar = scalarText(node, path: path, what: "low, middle, high or a number of octaves") else { return }
-        if isPlainNumber(node) {
+        if node.isPlainNumber {
             guard let octaves = node.int, Preset.Limits.registerOctaves.contains(octaves) else {
                 report("register \(scalar) must be a whole number of octaves from -2 to 2, or low, middle, high", at: node, field: path)
                 return
@@ -318,10 +318,10 @@ struct PresetParser {
         let items: [(Node, String)]
         if let sequence = node.sequence {
             items = sequence.enumerated().map { ($1, "modes[\($0)]") }
-        } else if node.scalar != nil && !isNull(node) {
+        } else if node.scalar != nil && !node.isYAMLNull {
             items = [(node, "modes")]
         } else {
-            report("modes must be a list such as [dorian, aeolian], not \(describe(node))", at: node, field: "modes")
+            report("modes must be a list such as [dorian, aeolian], not \(node.messageDescription)", at: node, field: "modes")
             return
         }
         guard !items.isEmpty else {
@@ -352,7 +352,7 @@ struct PresetParser {
 
     mutating func parseTempo(_ node: Node, into preset: inout Preset) {
         let unit = "BPM"
-        if node.scalar != nil, !isNull(node) {
+        if node.scalar != nil, !node.isYAMLNull {
             if let bpm = number(node, path: "tempo", range: Preset.Limits.tempo, unit: unit) { preset.tempo = bpm...bpm }
             return
         }
@@ -373,7 +373,7 @@ struct PresetParser {
     // MARK: Target, strategy, session
 
     mutating func parseTarget(_ node: Node, into preset: inout Preset) {
-        if node.scalar != nil, !isNull(node) {
+        if node.scalar != nil, !node.isYAMLNull {
             if let emotion = emotion(node, path: "target") { preset.target = .emotion(emotion) }
             return
         }
@@ -419,7 +419,7 @@ struct PresetParser {
     mutating func parseStrategy(_ node: Node, into preset: inout Preset) {
         var idNode: Node?
         var optionsNode: Node?
-        if node.scalar != nil, !isNull(node) {
+        if node.scalar != nil, !node.isYAMLNull {
             idNode = node
         } else {
             guard let map = fields(
@@ -456,9 +456,9 @@ struct PresetParser {
             let path = "strategy.options." + name
             guard let scalar = scalarText(value, path: path, what: "a number, true/false or text") else { continue }
             let optionValue: PluginOptionValue
-            if isPlainNumber(value), let n = value.int {
+            if value.isPlainNumber, let n = value.int {
                 optionValue = .integer(n)
-            } else if isPlainNumber(value), let x = value.float {
+            } else if value.isPlainNumber, let x = value.float {
                 optionValue = .number(x)
             } else if value.scalar?.style == .plain, let b = value.bool {
                 optionValue = .boolean(b)
@@ -546,17 +546,17 @@ struct PresetParser {
             let expected = alternative.map { "a mapping (key: value lines) or \($0)" } ?? "a mapping (key: value lines)"
             if path == nil {
                 report(
-                    "the top level of a preset must be a mapping of fields (name:, ensemble:, tempo:, ...), not \(describe(node))",
+                    "the top level of a preset must be a mapping of fields (name:, ensemble:, tempo:, ...), not \(node.messageDescription)",
                     at: node, field: nil)
             } else {
-                report("\(what) must be \(expected), not \(describe(node))", at: node, field: path)
+                report("\(what) must be \(expected), not \(node.messageDescription)", at: node, field: path)
             }
             return nil
         }
         var result = Fields()
         for (key, value) in mapping {
             guard let name = key.scalar?.string else {
-                report("keys must be plain words, not \(describe(key))", at: key, field: path)
+                report("keys must be plain words, not \(key.messageDescription)", at: key, field: path)
                 continue
             }
             let keyPath = path.map { "\($0).\(name)" } ?? name
@@ -574,16 +574,16 @@ struct PresetParser {
 
     /// A scalar's text, or nil (reported) for a mapping, a list or an empty value.
     mutating func scalarText(_ node: Node, path: String, what: String) -> String? {
-        guard let scalar = node.scalar, !isNull(node) else {
-            report("\(path.split(separator: ".").last!) must be \(what), not \(describe(node))", at: node, field: path)
+        guard let scalar = node.scalar, !node.isYAMLNull else {
+            report("\(path.split(separator: ".").last!) must be \(what), not \(node.messageDescription)", at: node, field: path)
             return nil
         }
         return scalar.string
     }
 
     mutating func text(_ node: Node, path: String) -> String? {
-        guard let scalar = node.scalar, !isNull(node) else {
-            report("\(path) must be text, not \(describe(node))", at: node, field: path)
+        guard let scalar = node.scalar, !node.isYAMLNull else {
+            report("\(path) must be text, not \(node.messageDescription)", at: node, field: path)
             return nil
         }
         return scalar.string
@@ -591,8 +591,8 @@ struct PresetParser {
 
     mutating func number(_ node: Node, path: String, range: ClosedRange<Double>?, unit: String?) -> Double? {
         let name = label(path)
-        guard node.scalar != nil, !isNull(node), isPlainNumber(node) || node.float != nil, let x = node.float, x.isFinite else {
-            report("\(name) must be a number, not \(describe(node))", at: node, field: path)
+        guard node.scalar != nil, !node.isYAMLNull, node.isPlainNumber || node.float != nil, let x = node.float, x.isFinite else {
+            report("\(name) must be a number, not \(node.messageDescription)", at: node, field: path)
             return nil
         }
         if let range, !range.contains(x) {
@@ -620,8 +620,8 @@ struct PresetParser {
 
     mutating func boolean(_ node: Node, path: String) -> Bool? {
         let name = String(path.split(separator: ".").last!)
-        guard node.scalar != nil, !isNull(node), let b = node.bool else {
-            report("\(name) must be true or false, not \(describe(node))", at: node, field: path)
+        guard node.scalar != nil, !node.isYAMLNull, let b = node.bool else {
+            report("\(name) must be true or false, not \(node.messageDescription)", at: node, field: path)
             return nil
         }
         return b
@@ -637,27 +637,8 @@ struct PresetParser {
         return parts.last!
     }
 
-    func isNull(_ node: Node) -> Bool {
-        guard let scalar = node.scalar else { return false }
-        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-    }
 
-    /// A plain (unquoted) scalar that YAML reads as a number.
-    func isPlainNumber(_ node: Node) -> Bool {
-        guard let scalar = node.scalar, scalar.style == .plain || scalar.style == .any else { return false }
-        return node.int != nil || node.float != nil
-    }
 
-    /// How a value reads in an error message: `"loud"`, `12`, `a list`, `a mapping`, `nothing`.
-    func describe(_ node: Node) -> String {
-        if isNull(node) { return "nothing" }
-        switch node {
-        case .scalar(let scalar): return isPlainNumber(node) || node.bool != nil && scalar.style == .plain ? scalar.string : "\"\(scalar.string)\""
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
-    }
 
     /// `; did you mean "x"?` for the closest candidate within a plausible edit distance (a
     /// candidate that starts the value, or that the value starts, counts as one edit), else "".

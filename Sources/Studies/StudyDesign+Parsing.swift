@@ -73,7 +73,7 @@ struct StudyParser {
             issues.append(PresetIssue(location: SourceLocation(file: file, line: 1, column: 1), message: "cannot read the YAML (\(error))"))
             return nil
         }
-        guard let root, !isNull(root) else {
+        guard let root, !root.isYAMLNull else {
             issues.append(PresetIssue(
                 location: SourceLocation(file: file, line: 1, column: 1),
                 message: "the file is empty; a study needs name, clip-length, conditions and raters (see examples/study.yaml)"))
@@ -170,7 +170,7 @@ struct StudyParser {
     mutating func parseConditions(_ node: Node, emotions: inout [Emotion], arms: inout [StudyArm], seeds: inout [UInt64]) {
         guard let map = fields(node, path: "conditions", allowed: StudyDesign.Keys.conditions) else { return }
         if let list = map["emotions"] {
-            if let word = list.scalar?.string, !isNull(list), word.lowercased() == "all" {
+            if let word = list.scalar?.string, !list.isYAMLNull, word.lowercased() == "all" {
                 emotions = Emotion.allCases
             } else {
                 for (item, value) in items(list, path: "conditions.emotions", what: "a list of emotions, or all") {
@@ -277,16 +277,16 @@ struct StudyParser {
     mutating func fields(_ node: Node, path: String?, allowed: [String]) -> Fields? {
         guard let mapping = node.mapping else {
             if let path {
-                report("\(path) must be a mapping (key: value lines), not \(describe(node))", at: node, field: path)
+                report("\(path) must be a mapping (key: value lines), not \(node.messageDescription)", at: node, field: path)
             } else {
-                report("the top level of a study must be a mapping of fields (name:, clip-length:, conditions:, ...), not \(describe(node))", at: node, field: nil)
+                report("the top level of a study must be a mapping of fields (name:, clip-length:, conditions:, ...), not \(node.messageDescription)", at: node, field: nil)
             }
             return nil
         }
         var result = Fields()
         for (key, value) in mapping {
             guard let name = key.scalar?.string else {
-                report("keys must be plain words, not \(describe(key))", at: key, field: path)
+                report("keys must be plain words, not \(key.messageDescription)", at: key, field: path)
                 continue
             }
             let keyPath = path.map { "\($0).\(name)" } ?? name
@@ -309,14 +309,14 @@ struct StudyParser {
             if sequence.isEmpty { report("\(path) is empty; it must be \(what)", at: node, field: path) }
             return sequence.enumerated().map { ($1, $0) }
         }
-        if node.scalar != nil, !isNull(node) { return [(node, 0)] }
-        report("\(path) must be \(what), not \(describe(node))", at: node, field: path)
+        if node.scalar != nil, !node.isYAMLNull { return [(node, 0)] }
+        report("\(path) must be \(what), not \(node.messageDescription)", at: node, field: path)
         return []
     }
 
     mutating func scalar(_ node: Node, path: String, what: String) -> String? {
-        guard let scalar = node.scalar, !isNull(node) else {
-            report("\(label(path)) must be \(what), not \(describe(node))", at: node, field: path)
+        guard let scalar = node.scalar, !node.isYAMLNull else {
+            report("\(label(path)) must be \(what), not \(node.messageDescription)", at: node, field: path)
             return nil
         }
         return scalar.string
@@ -327,8 +327,8 @@ struct StudyParser {
     }
 
     mutating func number(_ node: Node, path: String, range: ClosedRange<Double>, unit: String) -> Double? {
-        guard node.scalar != nil, !isNull(node), isPlainNumber(node), let x = node.float, x.isFinite else {
-            report("\(label(path)) must be a number, not \(describe(node))", at: node, field: path)
+        guard node.scalar != nil, !node.isYAMLNull, node.isPlainNumber, let x = node.float, x.isFinite else {
+            report("\(label(path)) must be a number, not \(node.messageDescription)", at: node, field: path)
             return nil
         }
         guard range.contains(x) else {
@@ -339,12 +339,12 @@ struct StudyParser {
     }
 
     mutating func integer(_ node: Node, path: String, range: ClosedRange<Int>) -> Int? {
-        guard node.scalar != nil, !isNull(node), isPlainNumber(node) else {
-            report("\(label(path)) must be a whole number, not \(describe(node))", at: node, field: path)
+        guard node.scalar != nil, !node.isYAMLNull, node.isPlainNumber else {
+            report("\(label(path)) must be a whole number, not \(node.messageDescription)", at: node, field: path)
             return nil
         }
         guard let n = node.int else {
-            report("\(label(path)) must be a whole number, not \(describe(node))", at: node, field: path)
+            report("\(label(path)) must be a whole number, not \(node.messageDescription)", at: node, field: path)
             return nil
         }
         guard range.contains(n) else {
@@ -390,25 +390,8 @@ struct StudyParser {
         return path.hasPrefix("scale.") ? "scale " + last : last
     }
 
-    func isNull(_ node: Node) -> Bool {
-        guard let scalar = node.scalar else { return false }
-        return scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
-    }
 
-    func isPlainNumber(_ node: Node) -> Bool {
-        guard let scalar = node.scalar, scalar.style == .plain || scalar.style == .any else { return false }
-        return node.int != nil || node.float != nil
-    }
 
-    func describe(_ node: Node) -> String {
-        if isNull(node) { return "nothing" }
-        switch node {
-        case .scalar(let scalar): return isPlainNumber(node) ? scalar.string : "\"\(scalar.string)\""
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
-    }
 
     func didYouMean(_ value: String, _ candidates: [String]) -> String {
         closestMatch(to: value, among: candidates).map { "; did you mean \"\($0)\"?" } ?? ""
