@@ -2,9 +2,9 @@
 # Trains the shipped default recognizer, models/emomusik-net.safetensors, from seeded synthetic
 # data: 1400 posed-adult sequences (pre-training) and 1400 child sequences (fine-tuning).
 # Reproducible: the seeds below fix the data, the splits, the initialisation and the shuffling.
-# Takes about 5 minutes on this project's 2-core machine (release build; pre-training with the
-# expression augmentation of docs/recognition-ceiling.md). SCRATCH picks the build directory
-# (default .build).
+# Takes about 7 minutes on this project's 2-core machine while shared with a build (release
+# build; 3 min pre-training with the expression augmentation of docs/recognition-ceiling.md,
+# 3 min fine-tuning). SCRATCH picks the build directory (default .build).
 #
 # It is trained on SYNTHETIC faces only: it shows the pipeline working end to end, and it is not
 # a model of real children's expressions.
