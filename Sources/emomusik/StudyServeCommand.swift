@@ -110,4 +110,5 @@ final class LockedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
     func set(_ newValue: Value) { lock.withLock { value = newValue } }
     func get() -> Value { lock.withLock { value } }
+    func update(_ change: (inout Value) -> Void) { lock.withLock { change(&value) } }
 }
