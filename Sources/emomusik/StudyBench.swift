@@ -13,14 +13,15 @@ struct StudyBench: ParsableCommand {
         commandName: "study",
         abstract: "Study figures: clip rendering on one core and on all, and the rating server's throughput.",
         discussion: """
-            Renders a 40-clip study (5 emotions × mirror and calm-down × 4 seeds, --clip-seconds
-            each) into temporary directories, alternating one worker and all cores --repeat
-            times, and prints the best time of each and the speed-up (the design target is at
-            least 1.8× on 2 cores). Then serves that study on a loopback port and has --raters
-            concurrent raters (one connection each: the load is bounded) rate every clip, each
-            rating committed to SQLite before the next is sent, and prints ratings per second
-            and checks that the store holds every one. Run it on a quiet machine: other work on
-            the cores lowers the speed-up.
+            Renders a 40-clip study (5 emotions × mirror and calm-down × 4
+            seeds, --clip-seconds each) into temporary directories, alternating
+            one worker and all cores --repeat times, and prints the best time of
+            each and the speed-up (the design target is at least 1.8× on 2
+            cores). Then serves that study on a loopback port: --raters
+            concurrent raters, one keep-alive connection each (the load is
+            bounded), rate every clip, each rating committed to SQLite before the
+            reply; it prints ratings per second and checks the store holds every
+            one. Run it on a quiet machine: other work lowers the speed-up.
 
             Examples:
               .build/release/emomusik bench study
