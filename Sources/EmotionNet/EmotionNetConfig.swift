@@ -28,11 +28,16 @@ public struct EmotionNetConfig: Codable, Sendable, Equatable {
     public var dropout: Float
     /// Seed of the weight initialisation and of dropout.
     public var seed: UInt64
+    /// Which of the `channels` input channels the network reads (nil: all of them). The others are
+    /// set to zero before the graph layers, e.g. to leave out the positions, which carry each
+    /// face's shape. Absent from the files of models that read every channel.
+    public var inputChannels: [Bool]?
 
     public init(
         nodes: Int = 68, channels: Int = 6, gcnWidths: [Int] = [32, 32], gcnActivation: Activation = .relu,
         pooling: NodePoolingMode = .flatten, dModel: Int = 64, heads: Int = 4, layers: Int = 2, ffWidth: Int = 128,
-        windowLength: Int = 32, classes: Int = Emotion.allCases.count, dropout: Float = 0.1, seed: UInt64 = 1
+        windowLength: Int = 32, classes: Int = Emotion.allCases.count, dropout: Float = 0.1, seed: UInt64 = 1,
+        inputChannels: [Bool]? = nil
     ) {
         self.nodes = nodes
         self.channels = channels
@@ -47,6 +52,7 @@ public struct EmotionNetConfig: Codable, Sendable, Equatable {
         self.classes = classes
         self.dropout = dropout
         self.seed = seed
+        self.inputChannels = inputChannels
     }
 
     /// Width of the pooled frame vector fed to the input projection.
@@ -70,6 +76,9 @@ public struct EmotionNetConfig: Codable, Sendable, Equatable {
         if ffWidth < 1 { problems.append("ffWidth must be positive (got \(ffWidth))") }
         if windowLength < 1 { problems.append("windowLength must be positive (got \(windowLength))") }
         if classes < 2 { problems.append("classes must be at least 2 (got \(classes))") }
+        if let mask = inputChannels, mask.count != channels || !mask.contains(true) {
+            problems.append("inputChannels must name \(channels) channels, at least one of them read (got \(mask))")
+        }
         if !(dropout >= 0 && dropout < 1) { problems.append("dropout must be in [0, 1) (got \(dropout))") }
         return problems
     }

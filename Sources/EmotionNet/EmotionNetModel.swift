@@ -125,6 +125,7 @@ public final class EmotionNetModel {
     public func frameEmbeddings(_ features: [Float]) -> Tensor {
         let frames = frameCount(of: features)
         var h = Tensor(shape: [frames, config.nodes, config.channels], storage: features)
+        if let mask = config.inputChannels { Self.zeroUnread(&h.storage, mask: mask) }
         for layer in graphLayers { h = layer.forward(h) }
         return inputProjection.forward(nodePooling.forward(h))
     }
@@ -180,7 +181,16 @@ public final class EmotionNetModel {
         g = nodePooling.backward(inputProjection.backward(g))
         guard throughGraphLayers else { return [] }
         for layer in graphLayers.reversed() { g = layer.backward(g) }
+        if let mask = config.inputChannels { Self.zeroUnread(&g.storage, mask: mask) }
         return g.storage
+    }
+
+    /// Sets the channels `mask` leaves out to zero in `values` ([…, channels] row-major).
+    static func zeroUnread(_ values: inout [Float], mask: [Bool]) {
+        let channels = mask.count
+        for c in 0..<channels where !mask[c] {
+            for i in stride(from: c, to: values.count, by: channels) { values[i] = 0 }
+        }
     }
 
     /// Clears every parameter gradient.

@@ -30,7 +30,7 @@ public struct TransferExperiment: Sendable {
         /// Frames between the training windows taken from each labelled target sequence (every
         /// window that contains the apex); 0 takes only the apex-centred window.
         public var fineTuneWindowStride = 4
-        public var network = EmotionNetConfig()
+        public var network = RecognitionTraining.defaultNetwork
         /// Augmentation of the source sequences while pre-training (identity: none).
         public var pretrainAugmentation = ExpressionAugmentation.pretraining
         /// Augmentation of the labelled target windows while fine-tuning and in the target-only arm.
@@ -48,6 +48,12 @@ public struct TransferExperiment: Sendable {
         public var reinitialiseClassifier = false
         /// Bootstrap resamples for the confidence intervals (by subject).
         public var resamples = 1000
+        /// Run arm (a); off for experiments that change only fine-tuning.
+        public var runTargetOnly = true
+        /// A model file for the pre-trained network: loaded instead of pre-training when it was
+        /// written for the same ``pretrainingKey`` (source data, seed, epochs, network,
+        /// augmentation), else written after pre-training. Nil: always pre-train.
+        public var pretrainedCache: String?
 
         public init() {}
     }
@@ -89,23 +95,39 @@ public struct TransferExperiment: Sendable {
         let clock = ContinuousClock()
         var started = clock.now
         let fineTuneAugment = Self.hook(c.fineTuneAugmentation)
-        let targetOnly = EmotionNetModel(config: c.network, adjacency: adjacency)
-        _ = Trainer(model: targetOnly, config: TrainerConfig(epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4))
-            .train(
-                trainSamples, validation: validationSamples, augment: fineTuneAugment,
-                progress: { log("(a) target only: \(Self.describe($0))") })
-        arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
+        if c.runTargetOnly {
+            let targetOnly = EmotionNetModel(config: c.network, adjacency: adjacency)
+            _ = Trainer(model: targetOnly, config: TrainerConfig(epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4))
+                .train(
+                    trainSamples, validation: validationSamples, augment: fineTuneAugment,
+                    progress: { log("(a) target only: \(Self.describe($0))") })
+            arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
+        }
 
         // (b) Pre-train on the source, fine-tune on the same target labels.
         started = clock.now
         let (sourceTrain, sourceValidation) = LandmarkDataset(samples: source.samples).split(byFraction: 0.9, seed: c.seed &+ 5)
         let pretrained = EmotionNetModel(config: c.network, adjacency: adjacency)
         let sourceSamples = sourceTrain.sequences.map(RecognitionSamples.sample)
-        _ = Trainer(model: pretrained, config: TrainerConfig(epochs: c.pretrainEpochs, seed: c.seed &+ 6))
-            .train(
-                sourceSamples, validation: sourceValidation.sequences.map(RecognitionSamples.sample),
-                augment: Self.hook(c.pretrainAugmentation),
-                progress: { log("(b) pre-training on posed adults: \(Self.describe($0))") })
+        let key = Self.pretrainingKey(c)
+        if let path = c.pretrainedCache, let cached = Self.cachedPretraining(path, key: key) {
+            _ = pretrained.copyWeights(from: cached)
+            log("(b) pre-trained network loaded from \(path) (written for the same pre-training)")
+        } else {
+            _ = Trainer(model: pretrained, config: TrainerConfig(epochs: c.pretrainEpochs, seed: c.seed &+ 6))
+                .train(
+                    sourceSamples, validation: sourceValidation.sequences.map(RecognitionSamples.sample),
+                    augment: Self.hook(c.pretrainAugmentation),
+                    progress: { log("(b) pre-training on posed adults: \(Self.describe($0))") })
+            if let path = c.pretrainedCache {
+                do {
+                    try pretrained.save(to: URL(fileURLWithPath: path), extraMetadata: ["pretraining_key": key])
+                    log("(b) pre-trained network written to \(path)")
+                } catch {
+                    log("(b) cannot write the pre-trained network to \(path): \(error)")
+                }
+            }
+        }
         let zeroShot = evaluate(pretrained, on: testSequences, resamples: 2)
         log(String(format: "(b) the pre-trained network on the target test set before fine-tuning: macro-F1 %.3f; confusion (rows true) %@",
                    zeroShot.macroF1.value, zeroShot.confusion.counts.map { $0.map(String.init).joined(separator: " ") }.joined(separator: " | ")))
@@ -144,6 +166,29 @@ public struct TransferExperiment: Sendable {
             report: report(testSequences, probabilities: probabilities, perturbedPredictions: perturbed),
             trainingSeconds: seconds(since: started, clock)))
         return arms
+    }
+
+    /// Everything the pre-trained network depends on, as sorted-key JSON: a cached network is
+    /// reused only under the same key (and the same code).
+    public static func pretrainingKey(_ c: Configuration) -> String {
+        struct Key: Encodable {
+            var sourceCount: Int, frames: Int, seed: UInt64, pretrainEpochs: Int
+            var network: EmotionNetConfig, augmentation: ExpressionAugmentation
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let key = Key(sourceCount: c.sourceCount, frames: c.frames, seed: c.seed, pretrainEpochs: c.pretrainEpochs,
+                      network: c.network, augmentation: c.pretrainAugmentation)
+        return (try? String(decoding: encoder.encode(key), as: UTF8.self)) ?? ""
+    }
+
+    /// The network in `path` if it was written for `key`.
+    static func cachedPretraining(_ path: String, key: String) -> EmotionNetModel? {
+        let url = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: path),
+              let metadata = try? EmotionNetModel.readMetadata(contentsOf: url), metadata.raw["pretraining_key"] == key
+        else { return nil }
+        return try? EmotionNetModel.load(contentsOf: url)
     }
 
     /// The trainer's augmentation hook for `augmentation` (nil when it changes nothing).

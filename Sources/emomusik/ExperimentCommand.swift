@@ -60,6 +60,11 @@ struct TransferExperimentCommand: ParsableCommand {
     @Option(help: "Peak fine-tuning learning rate.") var fineTuneRate = TransferExperiment.Configuration().fineTuneLearningRate
     @Option(help: "Fine-tuning epochs without a better validation score before stopping.") var fineTunePatience = TransferExperiment.Configuration().fineTunePatience
     @Flag(help: "Start the fine-tuned classifier from fresh weights.") var reinitialiseClassifier = false
+    @Option(help: "Input channels the network reads: a comma list of position, velocity, displacement, or all.")
+    var inputChannels = "velocity,displacement"
+    @Option(help: ArgumentHelp("Reuse the pre-trained network from this file when it was written for the same pre-training; else write it there.", valueName: "file.safetensors"))
+    var pretrainedCache: String?
+    @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
 
@@ -92,6 +97,18 @@ struct TransferExperimentCommand: ParsableCommand {
             throw ValidationError("--pooling must be one of \(NodePoolingMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         configuration.network.pooling = poolingMode
+        if inputChannels == "all" {
+            configuration.network.inputChannels = nil
+        } else {
+            let groups = inputChannels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let known = ["position", "velocity", "displacement"]
+            guard !groups.isEmpty, groups.allSatisfy(known.contains) else {
+                throw ValidationError("--input-channels must be all or a comma list of \(known.joined(separator: ", "))")
+            }
+            configuration.network.inputChannels = known.flatMap { name in [groups.contains(name), groups.contains(name)] }
+        }
+        configuration.pretrainedCache = pretrainedCache
+        configuration.runTargetOnly = !skipTargetOnly
         configuration.pretrainAugmentation = ExpressionAugmentation(
             intensity: min(pretrainIntensity, 1)...max(pretrainIntensity, 1),
             regionIntensity: min(pretrainRegion, 1)...max(pretrainRegion, pretrainRegion < 1 ? 1.2 : 1), shapeSD: pretrainShape, jitter: pretrainJitter,

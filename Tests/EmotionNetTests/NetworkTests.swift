@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import EmotionNet
 
 /// The whole network: finite-difference gradients, transfer helpers.
@@ -90,5 +91,32 @@ import Testing
         target.copyWeights(from: source)
         let x = TestSupport.randomTensor([5, 68, 6], seed: 2).storage
         #expect(target.forward(sequence: x) == source.forward(sequence: x))
+    }
+
+    @Test("inputChannels: the channels left out do not change the output, and files of full-input models do not mention it")
+    func inputChannelMask() throws {
+        let adjacency = TestSupport.normalisedAdjacency(nodes: 68)
+        var config = Self.smallConfig(pooling: .flatten)
+        config.inputChannels = [false, false, true, true, true, true]
+        #expect(config.problems.isEmpty)
+        let model = EmotionNetModel(config: config, adjacency: adjacency)
+        let x = TestSupport.randomTensor([5, 68, 6], seed: 3).storage
+        var moved = x
+        for i in stride(from: 0, to: moved.count, by: 6) { moved[i] += 0.5; moved[i + 1] -= 0.3 }
+        #expect(model.forward(sequence: moved) == model.forward(sequence: x))
+        var displaced = x
+        displaced[4] += 0.5
+        #expect(model.forward(sequence: displaced) != model.forward(sequence: x))
+        _ = model.forward(sequence: x, validFrames: nil, training: true)
+        let gradient = model.backward(gradLogits: [1, 0, 0, 0, 0, 0, -1])
+        #expect(stride(from: 0, to: gradient.count, by: 6).allSatisfy { gradient[$0] == 0 && gradient[$0 + 1] == 0 })
+
+        config.inputChannels = [false, false, false, false, false, false]
+        #expect(!config.problems.isEmpty)
+        config.inputChannels = [true]
+        #expect(!config.problems.isEmpty)
+        let json = String(decoding: try JSONEncoder().encode(Self.smallConfig()), as: UTF8.self)
+        #expect(!json.contains("inputChannels"))
+        #expect(try JSONDecoder().decode(EmotionNetConfig.self, from: Data(json.utf8)) == Self.smallConfig())
     }
 }
