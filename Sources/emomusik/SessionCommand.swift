@@ -314,7 +314,10 @@ func printSessionSummary(_ result: SessionRunResult) {
     var notes: [String] = []
     if s.faceLostSeconds > 0 { notes.append("face lost for \(Int(s.faceLostSeconds.rounded())) s (the music went on)") }
     notes.append(s.faults == 0 ? "no faults" : "\(s.faults) faults (see the report)")
-    if !result.music.adjustments.isEmpty { notes.append("safety envelope adjusted \(result.music.adjustments.count) things") }
+    if !result.music.adjustments.isEmpty {
+        let count = result.music.adjustments.count
+        notes.append("the safety envelope adjusted \(count) thing\(count == 1 ? "" : "s")")
+    }
     print(notes.joined(separator: "; "))
     if let note = result.profileNote { print(note) }
     for file in result.files { print("wrote \(file)") }
