@@ -31,7 +31,7 @@ struct RecognizeBench: ParsableCommand {
             let d = clock.measure(body)
             return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        let config = EmotionNetConfig()
+        let config = RecognitionTraining.defaultNetwork  // the shipped architecture, channel mask included
         let model = EmotionNetModel(config: config, adjacency: FaceGraph.standard.normalisedAdjacency)
         let data = SyntheticExpressions(domain: .child, frames: 64).generate(count: 56, seed: 3)
         let samples = data.sequences.map(RecognitionSamples.sample)
