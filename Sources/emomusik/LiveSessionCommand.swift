@@ -99,9 +99,20 @@ struct LiveSessionCommand: ParsableCommand {
         let length = frames?.last.map { " (\(formatTime($0.time)) of landmarks)" } ?? ""
         FileHandle.standardError.write(Data("live session \(name): \(source == "-" ? "stdin" : source)\(length) → \(output); Ctrl-C to stop\n".utf8))
         let progress = ProgressLine(label: "live", total: frames?.last?.time ?? 0)
-        let outcome = try LiveSession(conductor: conductor, openOutput: openOutput).run(
-            source: landmarks, stop: { stopSignal.load(ordering: .relaxed) != 0 },
-            progress: { time in if let last = frames?.last?.time { progress.update(time / max(last, 1e-9)) } })
+        let outcome: LiveSession.Outcome
+        do {
+            outcome = try LiveSession(conductor: conductor, openOutput: openOutput).run(
+                source: landmarks, stop: { stopSignal.load(ordering: .relaxed) != 0 },
+                progress: { time in if let last = frames?.last?.time { progress.update(time / max(last, 1e-9)) } })
+        } catch let error as EmoMusikError {
+            // The output could not be opened: nothing happened, so no log is left behind.
+            writer.close()
+            try? FileManager.default.removeItem(atPath: prepared.logPath)
+            guard error.code == .audioOutput, !noSoundCard else { throw error }
+            throw EmoMusikError(
+                .audioOutput, error.message,
+                hint: "list devices with `aplay -L` and pass --device NAME; without a sound card, use --no-sound-card")
+        }
         progress.finish()
         writer.close()
         let profileNote = try prepared.saveLearnedProfile()

@@ -77,6 +77,16 @@ struct CLILiveSessionTests {
         #expect(!(try Self.events(log)).contains { $0["type"] as? String == "session-end" })
     }
 
+    @Test("a sound card that cannot be opened: a clear error naming the way out, and no half-written log")
+    func missingDeviceIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let recording = try Self.recording(dir, seconds: 2)
+        let result = try CLI.run(["session", "live", recording, "--device", "no-such-device-emomusik", "--out", dir.path("out"), "--name", "x"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no-such-device-emomusik") && result.stderr.contains("--no-sound-card"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("out/x.log.jsonl")))
+    }
+
     @Test("landmarks on stdin: frames are taken as they arrive, a bad line is logged and skipped, the end of input closes the music", .timeLimit(.minutes(3)))
     func stdinSource() throws {
         let dir = try TemporaryDirectory()
