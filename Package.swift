@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "Studies",
             dependencies: [
-                core, "Composer", "Synth", "Presets", "Strategies", "Sessions", "Statistics",
+                core, "Composer", "Synth", "Presets", "Strategies", "Sessions", "Statistics", "StudyFormat",
                 .product(name: "Yams", package: "Yams"),
             ]),
         // Facial landmarks: formats, normalisation, node features, the face graph, synthetic expressions.
@@ -74,7 +74,9 @@ let package = Package(
         .target(name: "Sessions", dependencies: [core, "Composer", "Strategies", "Presets", "Synth", "FaceLandmarks"]),
 
         // The blind rating web server (Hummingbird) over a study directory; ratings in SQLite (WAL).
-        .target(name: "StudyServer", dependencies: ["CSQLite", .product(name: "Hummingbird", package: "hummingbird")]),
+        // The study directory's manifest format, shared by the study builder and the server.
+        .target(name: "StudyFormat"),
+        .target(name: "StudyServer", dependencies: ["StudyFormat", "CSQLite", .product(name: "Hummingbird", package: "hummingbird")]),
 
         .executableTarget(
             name: "emomusik",

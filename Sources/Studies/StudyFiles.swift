@@ -2,73 +2,9 @@ import EmoMusikCore
 import Foundation
 import Presets
 import Statistics
+@_exported import StudyFormat
 
-/// `manifest.json`: what the rating server needs, and nothing about conditions.
-///
-///     {"format": 1, "study": NAME, "scale": {"min": 1, "max": 7},
-///      "emotions": ["neutral", "happiness", ...],
-///      "clips": [{"id": ID, "file": "clips/ID.wav", "seconds": S}],
-///      "raters": [{"id": "r01", "token": T}], "adminToken": T}
-public struct StudyManifest: Codable, Sendable, Equatable {
-    public struct Scale: Codable, Sendable, Equatable {
-        public var min: Int
-        public var max: Int
-
-        public init(min: Int, max: Int) {
-            self.min = min
-            self.max = max
-        }
-    }
-
-    public struct Clip: Codable, Sendable, Equatable {
-        public var id: String
-        public var file: String
-        public var seconds: Double
-
-        public init(id: String, file: String, seconds: Double) {
-            self.id = id
-            self.file = file
-            self.seconds = seconds
-        }
-    }
-
-    public struct Rater: Codable, Sendable, Equatable {
-        public var id: String
-        public var token: String
-
-        public init(id: String, token: String) {
-            self.id = id
-            self.token = token
-        }
-    }
-
-    public var format: Int
-    public var study: String
-    public var scale: Scale
-    /// The forced-choice answers, in ``Emotion`` order.
-    public var emotions: [String]
-    /// Sorted by id (random), so their order says nothing about the conditions.
-    public var clips: [Clip]
-    public var raters: [Rater]
-    public var adminToken: String
-
-    public init(format: Int, study: String, scale: Scale, emotions: [String], clips: [Clip], raters: [Rater], adminToken: String) {
-        self.format = format
-        self.study = study
-        self.scale = scale
-        self.emotions = emotions
-        self.clips = clips
-        self.raters = raters
-        self.adminToken = adminToken
-    }
-
-    public static let currentFormat = 1
-    public static let fileName = "manifest.json"
-
-    enum CodingKeys: String, CodingKey { case format, study, scale, emotions, clips, raters, adminToken }
-
-    public var scaleRange: ClosedRange<Int> { scale.min...scale.max }
-
+extension StudyManifest {
     public static func load(directory: String) throws -> StudyManifest {
         let path = (directory as NSString).appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -80,12 +16,6 @@ public struct StudyManifest: Codable, Sendable, Equatable {
         } catch {
             throw EmoMusikError(.malformedFile, "'\(path)' is not a study manifest: \(error)", location: SourceLocation(file: path))
         }
-    }
-
-    public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self) + Data("\n".utf8)
     }
 }
 

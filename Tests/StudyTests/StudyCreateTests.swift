@@ -74,6 +74,8 @@ import Testing
         let manifestData = try Data(contentsOf: URL(fileURLWithPath: out + "/manifest.json"))
         let manifest = try #require(try JSONSerialization.jsonObject(with: manifestData) as? [String: Any])
         #expect(Set(manifest.keys) == ["format", "study", "scale", "emotions", "clips", "raters", "adminToken"])
+        // It passes the rating server's checks (one manifest type serves both sides).
+        #expect(throws: Never.self) { try StudyManifest.load(directory: out).validate() }
         #expect(manifest["format"] as? Int == 1 && manifest["study"] as? String == "Small test study")
         #expect(manifest["emotions"] as? [String] == Emotion.allCases.map(\.rawValue))
         let scale = try #require(manifest["scale"] as? [String: Int])
