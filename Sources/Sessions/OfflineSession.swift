@@ -58,20 +58,25 @@ public struct OfflineSession {
     public static func targets(for decisions: [Decision], duration: Double) -> [TargetKeyframe] {
         var keyframes: [TargetKeyframe] = []
         for decision in decisions {
-            let keyframe = TargetKeyframe(
+            keyframes.appendIfTargetChanges(TargetKeyframe(
                 time: decision.time, affect: decision.target.affect, palette: decision.target.palette,
-                percussion: decision.target.percussion)
-            if let last = keyframes.last, last.affect == keyframe.affect, last.palette == keyframe.palette,
-                last.percussion == keyframe.percussion
-            {
-                continue
-            }
-            keyframes.append(keyframe)
+                percussion: decision.target.percussion))
         }
         if let last = keyframes.last, last.time < duration {
             keyframes.append(
                 TargetKeyframe(time: duration, affect: last.affect, palette: last.palette, percussion: last.percussion))
         }
         return keyframes
+    }
+}
+
+extension Array where Element == TargetKeyframe {
+    /// Appends `keyframe` unless it asks for what the last one already does (same affect, palette
+    /// and percussion): an unchanged decision makes no keyframe.
+    mutating func appendIfTargetChanges(_ keyframe: TargetKeyframe) {
+        if let last, last.affect == keyframe.affect, last.palette == keyframe.palette, last.percussion == keyframe.percussion {
+            return
+        }
+        append(keyframe)
     }
 }

@@ -114,14 +114,8 @@ public final class SessionComposer {
             // target by a bar-start time it sums beat by beat, which can land a rounding error
             // earlier. A microsecond's margin keeps the decision on its bar.
             let time = decision.effective.map { $0 - 1e-6 } ?? decision.t
-            let keyframe = TargetKeyframe(
-                time: time, affect: decision.target, palette: decision.palette, percussion: decision.percussion)
-            if let last = keyframes.last, last.affect == keyframe.affect, last.palette == keyframe.palette,
-                last.percussion == keyframe.percussion
-            {
-                continue
-            }
-            keyframes.append(keyframe)
+            keyframes.appendIfTargetChanges(TargetKeyframe(
+                time: time, affect: decision.target, palette: decision.palette, percussion: decision.percussion))
         }
         return keyframes
     }

@@ -164,6 +164,23 @@ func printJSON(_ value: some Encodable) {
     print(String(decoding: data, as: UTF8.self))
 }
 
+/// JSON with sorted keys, for reports whose non-finite figures are ``FiniteOrNull`` (null).
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// A number that encodes as null when not finite (an infinite df, an F with zero residual).
+struct FiniteOrNull: Encodable {
+    var value: Double
+    init(_ value: Double) { self.value = value }
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if value.isFinite { try container.encode(value) } else { try container.encodeNil() }
+    }
+}
+
 func rounded(_ x: Double, places: Double = 1000) -> Double { (x * places).rounded() / places }
 
 func formatTime(_ seconds: Double) -> String {

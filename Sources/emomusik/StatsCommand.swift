@@ -112,7 +112,7 @@ extension StatsCommand {
         @Option(help: "The statistic.")
         var statistic: StatisticChoice = .mean
 
-        @Option(help: "Number of bootstrap resamples.")
+        @Option(help: "FiniteOrNull of bootstrap resamples.")
         var resamples = 2000
 
         @Option(help: "Seed of the random resampling (SplitMix64).")
@@ -168,40 +168,23 @@ extension StatsCommand {
     }
 }
 
-/// JSON with sorted keys; infinities and NaN (e.g. an F with zero residual) become null.
-private func jsonText<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
-
-/// A number that encodes as null when not finite.
-private struct Number: Encodable {
-    var value: Double
-    init(_ value: Double) { self.value = value }
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if value.isFinite { try container.encode(value) } else { try container.encodeNil() }
-    }
-}
-
 private struct ICCReportJSON: Encodable {
     struct Row: Encodable {
         var form: String
         var type: String
         var description: String
-        var icc: Number
-        var f: Number
-        var df1: Number
-        var df2: Number
-        var p: Number
-        var ci: [Number]
+        var icc: FiniteOrNull
+        var f: FiniteOrNull
+        var df1: FiniteOrNull
+        var df2: FiniteOrNull
+        var p: FiniteOrNull
+        var ci: [FiniteOrNull]
     }
     var file: String
     var targets: Int
     var raters: Int
     var level: Double
-    var meanSquares: [String: Number]
+    var meanSquares: [String: FiniteOrNull]
     var forms: [Row]
 
     init(file: String, analysis: ICCAnalysis) {
@@ -209,36 +192,36 @@ private struct ICCReportJSON: Encodable {
         targets = analysis.targets
         raters = analysis.raters
         level = analysis.level
-        meanSquares = ["rows": Number(analysis.msr), "columns": Number(analysis.msc),
-                       "error": Number(analysis.mse), "within": Number(analysis.msw)]
+        meanSquares = ["rows": FiniteOrNull(analysis.msr), "columns": FiniteOrNull(analysis.msc),
+                       "error": FiniteOrNull(analysis.mse), "within": FiniteOrNull(analysis.msw)]
         forms = analysis.results.map {
-            Row(form: $0.form.rawValue, type: $0.form.label, description: $0.form.summary, icc: Number($0.icc),
-                f: Number($0.f), df1: Number($0.df1), df2: Number($0.df2), p: Number($0.pValue),
-                ci: [Number($0.lower), Number($0.upper)])
+            Row(form: $0.form.rawValue, type: $0.form.label, description: $0.form.summary, icc: FiniteOrNull($0.icc),
+                f: FiniteOrNull($0.f), df1: FiniteOrNull($0.df1), df2: FiniteOrNull($0.df2), p: FiniteOrNull($0.pValue),
+                ci: [FiniteOrNull($0.lower), FiniteOrNull($0.upper)])
         }
     }
 }
 
 private struct BootstrapReportJSON: Encodable {
     struct Interval: Encodable {
-        var lower: Number
-        var upper: Number
+        var lower: FiniteOrNull
+        var upper: FiniteOrNull
     }
     var file: String
     var column: String
     var statistic: String
     var cluster: String?
     var units: Int
-    var estimate: Number
-    var standardError: Number
+    var estimate: FiniteOrNull
+    var standardError: FiniteOrNull
     var resamples: Int
     var seed: UInt64
     var level: Double
     var percentile: Interval
     var bca: Interval?
     var bcaUnavailable: String?
-    var biasCorrection: Number
-    var acceleration: Number
+    var biasCorrection: FiniteOrNull
+    var acceleration: FiniteOrNull
     var nonFiniteReplicates: Int
 
     init(file: String, column: String, statistic: String, cluster: String?, result: BootstrapResult) {
@@ -247,16 +230,16 @@ private struct BootstrapReportJSON: Encodable {
         self.statistic = statistic
         self.cluster = cluster
         units = result.units
-        estimate = Number(result.estimate)
-        standardError = Number(result.standardError)
+        estimate = FiniteOrNull(result.estimate)
+        standardError = FiniteOrNull(result.standardError)
         resamples = result.resamples
         seed = result.seed
         level = result.level
-        percentile = Interval(lower: Number(result.percentile.lower), upper: Number(result.percentile.upper))
-        bca = result.bca.map { Interval(lower: Number($0.lower), upper: Number($0.upper)) }
+        percentile = Interval(lower: FiniteOrNull(result.percentile.lower), upper: FiniteOrNull(result.percentile.upper))
+        bca = result.bca.map { Interval(lower: FiniteOrNull($0.lower), upper: FiniteOrNull($0.upper)) }
         bcaUnavailable = result.bcaUnavailableReason
-        biasCorrection = Number(result.biasCorrection)
-        acceleration = Number(result.acceleration)
+        biasCorrection = FiniteOrNull(result.biasCorrection)
+        acceleration = FiniteOrNull(result.acceleration)
         nonFiniteReplicates = result.nonFiniteReplicates
     }
 }

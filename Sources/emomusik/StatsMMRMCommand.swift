@@ -116,23 +116,11 @@ extension StatsCommand {
             let data = try MMRMData.load(path: file, columns: columns)
             let analysis = try Statistics.MMRM.analyze(data, level: level, maxIterations: maxIterations)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(MMRMReportJSON(analysis)), as: UTF8.self))
+                print(try jsonText(MMRMReportJSON(analysis)))
             } else {
                 print(analysis.table(), terminator: "")
             }
         }
-    }
-}
-
-/// A number that encodes as null when not finite (an infinite df, say).
-private struct FiniteOrNull: Encodable {
-    var value: Double
-    init(_ value: Double) { self.value = value }
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if value.isFinite { try container.encode(value) } else { try container.encodeNil() }
     }
 }
 
