@@ -215,4 +215,24 @@ public final class EmotionNetModel {
         }
         return copied
     }
+
+    /// Sets every parameter to the mean of the same parameter in `models` (a uniform "model soup",
+    /// Wortsman et al. 2022): networks fine-tuned from one pre-trained start with different data
+    /// orders usually lie in one basin, and their average is often better than each of them while
+    /// costing one network at run time. The architectures must agree on every tensor's shape.
+    public func averageWeights(of models: [EmotionNetModel]) {
+        precondition(!models.isEmpty, "averageWeights needs at least one model")
+        let sources = models.map { Dictionary(uniqueKeysWithValues: $0.namedParameters.map { ($0.name, $0.parameter) }) }
+        let scale = 1 / Float(models.count)
+        for (name, parameter) in namedParameters {
+            var sum = [Float](repeating: 0, count: parameter.value.storage.count)
+            for source in sources {
+                guard let from = source[name] else { preconditionFailure("averageWeights: a model has no tensor '\(name)'") }
+                precondition(from.shape == parameter.shape, "averageWeights: '\(name)' is \(from.shape) in a model but \(parameter.shape) here")
+                for i in sum.indices { sum[i] += from.value.storage[i] }
+            }
+            for i in sum.indices { sum[i] *= scale }
+            parameter.value = Tensor(shape: parameter.shape, storage: sum)
+        }
+    }
 }

@@ -46,6 +46,9 @@ public struct TransferExperiment: Sendable {
         public var fineTunePatience = 60
         /// Start the fine-tuned classifier from fresh weights instead of the source's.
         public var reinitialiseClassifier = false
+        /// Fine-tunings from the pre-trained network, each with its own data order and
+        /// augmentation; arm (b) is their weight average (a uniform model soup). 1: one fine-tuning.
+        public var fineTuneRuns = 1
         /// Bootstrap resamples for the confidence intervals (by subject).
         public var resamples = 1000
         /// Run arm (a); off for experiments that change only fine-tuning.
@@ -131,8 +134,6 @@ public struct TransferExperiment: Sendable {
         let zeroShot = evaluate(pretrained, on: testSequences, resamples: 2)
         log(String(format: "(b) the pre-trained network on the target test set before fine-tuning: macro-F1 %.3f; confusion (rows true) %@",
                    zeroShot.macroF1.value, zeroShot.confusion.counts.map { $0.map(String.init).joined(separator: " ") }.joined(separator: " | ")))
-        let fineTuned = EmotionNetModel(config: c.network, adjacency: adjacency)
-        _ = fineTuned.copyWeights(from: pretrained, where: { !c.reinitialiseClassifier || !$0.hasPrefix("classifier.") })
         var mixed = trainSamples
         if c.sourceMixCount > 0 {
             var rng = Xoshiro256(seed: c.seed &+ 8, stream: 0, index: 0)
@@ -144,14 +145,32 @@ public struct TransferExperiment: Sendable {
                 mixed.append(sample)
             }
         }
-        _ = Trainer(
-            model: fineTuned,
-            config: TrainerConfig(
-                epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
-                graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: c.seed &+ 7)
-        ).train(
-            mixed, validation: validationSamples, augment: fineTuneAugment,
-            progress: { log("(b) fine-tuning on children: \(Self.describe($0))") })
+        var runs: [EmotionNetModel] = []
+        for run in 0..<max(1, c.fineTuneRuns) {
+            let model = EmotionNetModel(config: c.network, adjacency: adjacency)
+            _ = model.copyWeights(from: pretrained, where: { !c.reinitialiseClassifier || !$0.hasPrefix("classifier.") })
+            let label = c.fineTuneRuns > 1 ? "(b) fine-tuning \(run + 1) of \(c.fineTuneRuns) on children" : "(b) fine-tuning on children"
+            _ = Trainer(
+                model: model,
+                config: TrainerConfig(
+                    epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
+                    graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: c.seed &+ 7 &+ 1000 &* UInt64(run))
+            ).train(
+                mixed, validation: validationSamples, augment: fineTuneAugment,
+                progress: { log("\(label): \(Self.describe($0))") })
+            if c.fineTuneRuns > 1 {
+                let single = evaluate(model, on: testSequences, resamples: 2)
+                log(String(format: "(b) fine-tuning %d alone on the target test set: macro-F1 %.3f", run + 1, single.macroF1.value))
+            }
+            runs.append(model)
+        }
+        let fineTuned: EmotionNetModel
+        if runs.count == 1 {
+            fineTuned = runs[0]
+        } else {
+            fineTuned = EmotionNetModel(config: c.network, adjacency: adjacency)
+            fineTuned.averageWeights(of: runs)
+        }
         arms.append(Arm(name: "(b) pre-trained + fine-tuned", report: evaluate(fineTuned, on: testSequences), trainingSeconds: seconds(since: started, clock)))
 
         // (c) Logistic regression on apex frames of all labelled sequences.

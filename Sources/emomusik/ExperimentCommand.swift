@@ -60,6 +60,8 @@ struct TransferExperimentCommand: ParsableCommand {
     @Option(help: "Peak fine-tuning learning rate.") var fineTuneRate = TransferExperiment.Configuration().fineTuneLearningRate
     @Option(help: "Fine-tuning epochs without a better validation score before stopping.") var fineTunePatience = TransferExperiment.Configuration().fineTunePatience
     @Flag(help: "Start the fine-tuned classifier from fresh weights.") var reinitialiseClassifier = false
+    @Option(help: "Fine-tunings averaged into arm (b) (a uniform model soup; 1: one fine-tuning).")
+    var fineTuneRuns = TransferExperiment.Configuration().fineTuneRuns
     @Option(help: "Input channels the network reads: a comma list of position, velocity, displacement, or all.")
     var inputChannels = "velocity,displacement"
     @Option(help: ArgumentHelp("Reuse the pre-trained network from this file when it was written for the same pre-training; else write it there.", valueName: "file.safetensors"))
@@ -121,6 +123,8 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.graphRateWhileFineTuning = graphRate
         configuration.fineTuneLearningRate = fineTuneRate
         configuration.reinitialiseClassifier = reinitialiseClassifier
+        guard fineTuneRuns >= 1 else { throw ValidationError("--fine-tune-runs must be at least 1, not \(fineTuneRuns)") }
+        configuration.fineTuneRuns = fineTuneRuns
         configuration.fineTunePatience = fineTunePatience
         let arms = TransferExperiment(configuration: configuration).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))

@@ -93,6 +93,31 @@ import Foundation
         #expect(target.forward(sequence: x) == source.forward(sequence: x))
     }
 
+    @Test("averageWeights: every tensor is the mean of the models' tensors; one model's average is that model")
+    func averageWeightsIsTheMean() {
+        let adjacency = TestSupport.normalisedAdjacency(nodes: 68)
+        let models = [3, 4, 5].map { seed -> EmotionNetModel in
+            var config = Self.smallConfig()
+            config.seed = UInt64(seed)
+            return EmotionNetModel(config: config, adjacency: adjacency)
+        }
+        let soup = EmotionNetModel(config: Self.smallConfig(), adjacency: adjacency)
+        soup.averageWeights(of: models)
+        let tensors = models.map { Dictionary(uniqueKeysWithValues: $0.namedParameters.map { ($0.name, $0.parameter.value) }) }
+        for (name, p) in soup.namedParameters {
+            for i in p.value.storage.indices {
+                let mean = tensors.map { $0[name]!.storage[i] }.reduce(0, +) / 3
+                #expect(abs(p.value.storage[i] - mean) <= 1e-6 * max(1, abs(mean)), "\(name)[\(i)]")
+            }
+        }
+        // The weights of different initialisations differ, so the mean is none of them.
+        #expect(soup.namedParameters[0].parameter.value != models[0].namedParameters[0].parameter.value)
+        let single = EmotionNetModel(config: Self.smallConfig(), adjacency: adjacency)
+        single.averageWeights(of: [models[1]])
+        let x = TestSupport.randomTensor([5, 68, 6], seed: 2).storage
+        #expect(single.forward(sequence: x) == models[1].forward(sequence: x))
+    }
+
     @Test("inputChannels: the channels left out do not change the output, and files of full-input models do not mention it")
     func inputChannelMask() throws {
         let adjacency = TestSupport.normalisedAdjacency(nodes: 68)

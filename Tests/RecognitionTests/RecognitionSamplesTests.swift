@@ -58,4 +58,28 @@ struct RecognitionSamplesTests {
         }
         #expect(lines.contains { $0.contains("pre-training on posed adults: epoch 2") })
     }
+
+    @Test("with several fine-tunings, arm (b) is the weight average of networks fine-tuned in different orders")
+    func fineTuningSoup() throws {
+        var configuration = TransferExperiment.Configuration()
+        configuration.sourceCount = 70
+        configuration.targetCount = 140
+        configuration.labelFraction = 0.5
+        configuration.pretrainEpochs = 1
+        configuration.fineTuneEpochs = 2
+        configuration.fineTuneRuns = 3
+        configuration.runTargetOnly = false
+        configuration.resamples = 20
+        configuration.network = EmotionNetConfig(gcnWidths: [8], dModel: 16, heads: 2, layers: 1, ffWidth: 16)
+        var lines: [String] = []
+        let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
+        #expect(arms.map(\.name) == ["(b) pre-trained + fine-tuned", "(c) logistic regression, apex landmarks"])
+        // Three fine-tunings ran, each reported alone, with their own data order (their epoch-1
+        // losses differ).
+        let firstEpochs = (1...3).map { run in lines.first { $0.contains("(b) fine-tuning \(run) of 3 on children: epoch 1 ") } }
+        #expect(firstEpochs.allSatisfy { $0 != nil })
+        #expect(Set(firstEpochs.compactMap { $0?.split(separator: " ").drop { $0 != "loss" }.dropFirst().first }).count == 3)
+        #expect((1...3).allSatisfy { run in lines.contains { $0.hasPrefix("(b) fine-tuning \(run) alone on the target test set") } })
+        #expect((0...1).contains(arms[0].report.macroF1.value))
+    }
 }
