@@ -36,16 +36,23 @@ struct RecognitionSamplesTests {
         #expect(window.frames == 32 && window.mask.count == 32)
     }
 
-    @Test("the experiment runs its three arms end to end and reports metrics with intervals")
-    func experimentRuns() {
+    /// The transfer experiment at a size that runs in seconds: 70 source and 140 target
+    /// sequences, half the target labels, two fine-tuning epochs, a tiny network.
+    static func tinyExperiment() -> TransferExperiment.Configuration {
         var configuration = TransferExperiment.Configuration()
         configuration.sourceCount = 70
         configuration.targetCount = 140
         configuration.labelFraction = 0.5
-        configuration.pretrainEpochs = 2
         configuration.fineTuneEpochs = 2
-        configuration.resamples = 50
         configuration.network = EmotionNetConfig(gcnWidths: [8], dModel: 16, heads: 2, layers: 1, ffWidth: 16)
+        return configuration
+    }
+
+    @Test("the experiment runs its three arms end to end and reports metrics with intervals")
+    func experimentRuns() {
+        var configuration = Self.tinyExperiment()
+        configuration.pretrainEpochs = 2
+        configuration.resamples = 50
         var lines: [String] = []
         let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
         #expect(arms.map(\.name) == ["(a) target only", "(b) pre-trained + fine-tuned", "(c) logistic regression, apex landmarks"])
@@ -61,16 +68,11 @@ struct RecognitionSamplesTests {
 
     @Test("with several fine-tunings, arm (b) is the weight average of networks fine-tuned in different orders")
     func fineTuningSoup() throws {
-        var configuration = TransferExperiment.Configuration()
-        configuration.sourceCount = 70
-        configuration.targetCount = 140
-        configuration.labelFraction = 0.5
+        var configuration = Self.tinyExperiment()
         configuration.pretrainEpochs = 1
-        configuration.fineTuneEpochs = 2
         configuration.fineTuneRuns = 3
         configuration.runTargetOnly = false
         configuration.resamples = 20
-        configuration.network = EmotionNetConfig(gcnWidths: [8], dModel: 16, heads: 2, layers: 1, ffWidth: 16)
         var lines: [String] = []
         let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
         #expect(arms.map(\.name) == ["(b) pre-trained + fine-tuned", "(c) logistic regression, apex landmarks"])
