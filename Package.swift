@@ -42,6 +42,8 @@ let package = Package(
         systemLibrary("CALSA", pkgConfig: "alsa", debian: "libasound2-dev"),
         systemLibrary("CV4L2", pkgConfig: "libv4l2", debian: "libv4l-dev"),
         systemLibrary("CSQLite", pkgConfig: "sqlite3", debian: "libsqlite3-dev"),
+        // glibc's heap statistics (part of libc), for the benchmarks' memory figures.
+        .systemLibrary(name: "CMalloc"),
 
         // Emotion → music: affect mapping, harmony, melody, bass, pad, drums, transitions.
         .target(name: "Composer", dependencies: [core]),
@@ -83,7 +85,7 @@ let package = Package(
             dependencies: [
                 core, "Composer", "MIDIFile", "MusicAnalysis", "Synth", "Presets", "Strategies", "Sessions",
                 "FaceLandmarks", "EmotionNet", "Statistics", "Recognition", "StudyServer",
-                "Studies",
+                "Studies", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

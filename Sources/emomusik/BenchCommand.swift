@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance; prints figures, asserts nothing.",
-        subcommands: [RenderBench.self, RecognizeBench.self, LiveBench.self, StudyBench.self]
+        subcommands: [RenderBench.self, RecognizeBench.self, LiveBench.self, SessionBench.self, StudyBench.self]
     )
 }
 

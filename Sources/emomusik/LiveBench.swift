@@ -86,7 +86,7 @@ struct LiveBench: ParsableCommand {
         var worstOverBound = -Double.infinity  // latency minus that change's own bound, worst case
         var latencies: [Double] = []
         var beatIndex = 0, eventIndex = 0
-        let rssStart = residentBytes()
+        let rssStart = residentSetBytes()
         let usageStart = processCPUSeconds()
         let wallStart = monotonic()
         var nextChange = wallStart + Int64(random.exponential(mean: changeInterval) * 1e9)
@@ -136,7 +136,7 @@ struct LiveBench: ParsableCommand {
         drainMarkers()
         let wall = Double(monotonic() - wallStart) / 1e9
         let cpu = processCPUSeconds() - usageStart
-        let rssEnd = residentBytes()
+        let rssEnd = residentSetBytes()
         let stats = engine.statistics
 
         let beatSeconds = beats.count > 1 ? Double(beats[1] - beats[0]) / Double(sampleRate) : 0
@@ -192,17 +192,17 @@ struct LiveBench: ParsableCommand {
         let periodSeconds = Double(period) / Double(settings.sampleRate)
         print(String(format: "live session: %@ of a scripted child (emotion changes every 20 s), mirror strategy, %d Hz, period %d frames (%.2f ms), null sink paced by the real clock",
                      formatTime(seconds), settings.sampleRate, period, periodSeconds * 1000))
-        let rssBefore = residentBytes()
+        let rssBefore = residentSetBytes()
         var rssStart = 0  // once the synth and the first bars are in memory
         let usageStart = processCPUSeconds()
         let wallStart = monotonic()
         let outcome = try session.run(source: RecordedLandmarkSource(frames: frames), stop: { false }) { time in
-            if rssStart == 0 && time >= min(15, seconds / 2) { rssStart = residentBytes() }
+            if rssStart == 0 && time >= min(15, seconds / 2) { rssStart = residentSetBytes() }
         }
         writer.close()
         let wall = Double(monotonic() - wallStart) / 1e9
         let cpu = processCPUSeconds() - usageStart
-        let rssEnd = residentBytes()
+        let rssEnd = residentSetBytes()
         let stats = outcome.engine
         let queued = Double(sink.outputLatencyFrames) / Double(settings.sampleRate)
         let delays = outcome.summary.responseDelays.map { $0 + queued }.sorted()
@@ -245,14 +245,6 @@ struct LiveBench: ParsableCommand {
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
-    /// Resident set size from /proc/self/statm (second field, pages).
-    private func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
-    }
-
     private func processCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -281,7 +273,7 @@ extension SystemRandomNumberGenerator {
 }
 
 /// The bench's child: an emotion that changes every 20 s, whatever the face.
-private final class ScriptedChild: EmotionRecognizer {
+final class ScriptedChild: EmotionRecognizer {
     static let descriptor = PluginDescriptor(
         id: "bench-scripted-child", displayName: "Scripted child (bench)", version: "1.0.0", kind: .recognizer,
         summary: "an emotion that changes every 20 s", options: [])
