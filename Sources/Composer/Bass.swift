@@ -25,30 +25,29 @@ struct BassGenerator {
     /// above it within MIDI's 0...127.
     var floor: Int { min(max(Self.floor + registerOffset, 0), 127 - 11 - 12) }
 
-    func notes(for bars: [BarPlan]) -> [Note] {
+    /// The notes of `bar` in a piece of `barCount` bars.
+    func notes(for bar: BarPlan, barCount: Int) -> [Note] {
         var notes: [Note] = []
-        for bar in bars {
-            var random = SeededRandom(seed: seed, stream: .bass, index: bar.index)
-            let velocity = bar.intent.velocity * 0.9
-            let isLast = bar.index == bars.count - 1
-            for span in grid.chordSpans(of: bar) {
-                // Lydian rests on a tonic pedal (II over I is its signature sound), but plain
-                // harmony keeps the pedal consonant.
-                let tonic = bar.intent.key.tonic
-                let pedal = bar.intent.key.mode == .lydian && (!bar.hasPlainHarmony || span.chord.tones.contains(tonic))
-                let bassClass = pedal ? tonic : span.chord.root
-                let root = floor + (bassClass.rawValue - floor % 12 + 12) % 12
-                let pattern = isLast ? [(0, span.end - span.start, 0)] : pattern(
-                    length: span.end - span.start, arousal: bar.affect.arousal, syncopation: bar.intent.syncopation,
-                    random: &random)
-                let gate = isLast ? 1 : max(bar.intent.articulation, 0.6)
-                for (offset, length, interval) in pattern {
-                    let duration = max(Int(Double(length) * gate), 1)
-                    let accent = offset == 0 ? 8.0 : 0
-                    notes.append(Note(
-                        tick: span.start + offset, duration: duration, pitch: UInt8(root + interval),
-                        velocity: midiVelocity(velocity + accent, ceiling: maxVelocity)))
-                }
+        var random = SeededRandom(seed: seed, stream: .bass, index: bar.index)
+        let velocity = bar.intent.velocity * 0.9
+        let isLast = bar.index == barCount - 1
+        for span in grid.chordSpans(of: bar) {
+            // Lydian rests on a tonic pedal (II over I is its signature sound), but plain
+            // harmony keeps the pedal consonant.
+            let tonic = bar.intent.key.tonic
+            let pedal = bar.intent.key.mode == .lydian && (!bar.hasPlainHarmony || span.chord.tones.contains(tonic))
+            let bassClass = pedal ? tonic : span.chord.root
+            let root = floor + (bassClass.rawValue - floor % 12 + 12) % 12
+            let pattern = isLast ? [(0, span.end - span.start, 0)] : pattern(
+                length: span.end - span.start, arousal: bar.affect.arousal, syncopation: bar.intent.syncopation,
+                random: &random)
+            let gate = isLast ? 1 : max(bar.intent.articulation, 0.6)
+            for (offset, length, interval) in pattern {
+                let duration = max(Int(Double(length) * gate), 1)
+                let accent = offset == 0 ? 8.0 : 0
+                notes.append(Note(
+                    tick: span.start + offset, duration: duration, pitch: UInt8(root + interval),
+                    velocity: midiVelocity(velocity + accent, ceiling: maxVelocity)))
             }
         }
         return notes

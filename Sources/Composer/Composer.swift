@@ -127,104 +127,42 @@ public struct Composer: Sendable {
     }
 
     private func compose(duration: Double, barCount: Int?, target: (Double) -> TargetKeyframe) -> Composition {
-        precondition(Grid.supports(configuration.meter), "unsupported meter \(configuration.meter); call validate() first")
-        let grid = Grid(meter: configuration.meter)
-        let phraseLength = Self.phraseLength
-        let constraints = configuration.constraints
-        let planner = TransitionPlanner(
-            mapping: configuration.mapping, meter: configuration.meter, limits: configuration.limits,
-            phraseLength: phraseLength)
-        let planned = planner.plan(duration: duration, barCount: barCount) { time in
-            let keyframe = target(time)
-            return BarTarget(
-                affect: keyframe.affect, palette: keyframe.palette ?? constraints.palette,
-                percussion: constraints.percussion && keyframe.percussion != false)
-        }
-        var bars = planned.bars
-        let tempoMap = planned.tempoMap
-        let chords = Harmony(seed: configuration.seed).chords(for: bars)
-        for index in bars.indices { bars[index].chords = chords[index] }
-
-        let seed = configuration.seed
-        let ceiling = constraints.maxVelocity
-        let offset = constraints.registerOffset
-        let melody = MelodyGenerator(
-            seed: seed, grid: grid, phraseLength: phraseLength, maxVelocity: ceiling, registerOffset: offset
-        ).notes(for: bars)
-        let pad = PadGenerator(grid: grid, maxVelocity: ceiling, registerOffset: offset).notes(for: bars)
-        let bass = BassGenerator(seed: seed, grid: grid, maxVelocity: ceiling, registerOffset: offset).notes(for: bars)
-        let drums = DrumGenerator(seed: seed, grid: grid, phraseLength: phraseLength, maxVelocity: ceiling).notes(for: bars)
-        let endTick = bars.count * grid.barTicks
-
-        let score = Score(
-            ticksPerQuarter: grid.ticksPerQuarter,
-            tempoMap: tempoMap,
-            timeSignatures: [TimeSignatureChange(tick: 0, meter: configuration.meter)],
-            keyChanges: ScoreAnnotations.keyChanges(bars),
-            markers: ScoreAnnotations.markers(bars),
-            tracks: [
-                track("Melody", Self.melodyChannel, \.melody, melody, bars, volume: 100, pan: 64),
-                track("Pad", Self.padChannel, \.pad, pad, bars, volume: 80, pan: 44),
-                track("Bass", Self.bassChannel, \.bass, bass, bars, volume: 96, pan: 64),
-                track("Drums", Self.drumChannel, nil, drums, bars, volume: 88, pan: 84),
-            ],
-            endTick: endTick)
-        return Composition(score: score, bars: bars)
+        let length: Length = barCount.map { .bars($0) } ?? .seconds(duration)
+        let excerpt = excerpt(from: .start, length: length) { barTarget(target($0)) }.excerpt
+        return Composition(excerpt: excerpt)
     }
 
-    /// A voice with its program (and program changes where the ensemble changes at a phrase
-    /// start), initial volume, pan and a reverb send that is wetter for calm music.
-    private func track(
-        _ name: String, _ channel: UInt8, _ program: KeyPath<Ensemble, UInt8>?, _ notes: [Note], _ bars: [BarPlan],
-        volume: UInt8, pan: UInt8
-    ) -> Track {
-        let programs = bars.map { bar in program.map { bar.intent.ensemble[keyPath: $0] } ?? 0 }
-        var changes: [ProgramChange] = []
-        for (bar, (before, after)) in zip(bars.dropFirst(), zip(programs, programs.dropFirst())) where before != after {
-            changes.append(ProgramChange(tick: bar.startTick, program: after))
-        }
-        let arousal = bars.first?.affect.arousal ?? 0
-        let reverb = UInt8(min(max((55 - 25 * arousal).rounded(), 0), 127))
-        return Track(
-            name: name, channel: channel, program: programs.first ?? 0, programChanges: changes, notes: notes,
-            controls: [
-                ControlChange(tick: 0, controller: ControlChange.volume, value: volume),
-                ControlChange(tick: 0, controller: ControlChange.pan, value: pan),
-                ControlChange(tick: 0, controller: ControlChange.reverbSend, value: reverb),
-            ])
+    /// What a keyframe asks of a bar, within the configuration's constraints.
+    func barTarget(_ keyframe: TargetKeyframe) -> BarTarget {
+        let constraints = configuration.constraints
+        return BarTarget(
+            affect: keyframe.affect, palette: keyframe.palette ?? constraints.palette,
+            percussion: constraints.percussion && keyframe.percussion != false)
     }
 }
 
-/// Key signatures and rehearsal markers derived from the bar plans.
+/// Key signatures and rehearsal markers derived from the bar plans, bar by bar.
 enum ScoreAnnotations {
     /// A key change at bar 0 and at every bar whose key differs from the previous bar's.
-    static func keyChanges(_ bars: [BarPlan]) -> [KeyChange] {
-        var changes: [KeyChange] = []
-        for bar in bars where changes.last?.key != bar.intent.key {
-            changes.append(KeyChange(tick: bar.startTick, key: bar.intent.key))
-        }
-        return changes
+    static func keyChange(_ bar: BarPlan, after previous: BarPlan?) -> KeyChange? {
+        previous?.intent.key == bar.intent.key ? nil : KeyChange(tick: bar.startTick, key: bar.intent.key)
     }
 
-    /// The opening (key and tempo), every key change, every change of target, and the final cadence.
-    static func markers(_ bars: [BarPlan]) -> [Marker] {
+    /// The opening (key and tempo), every key change, every change of target, and the final
+    /// cadence (the last of `barCount` bars, when there are more than one).
+    static func markers(_ bar: BarPlan, after previous: BarPlan?, barCount: Int) -> [Marker] {
+        guard let previous else {
+            return [Marker(tick: bar.startTick, text: "\(bar.intent.key), \(Int(bar.intent.tempo.rounded())) BPM")]
+        }
         var markers: [Marker] = []
-        for (index, bar) in bars.enumerated() {
-            let tempo = Int(bar.intent.tempo.rounded())
-            if index == 0 {
-                markers.append(Marker(tick: 0, text: "\(bar.intent.key), \(tempo) BPM"))
-                continue
-            }
-            let previous = bars[index - 1]
-            if previous.target != bar.target {
-                markers.append(Marker(tick: bar.startTick, text: "target \(bar.target)"))
-            }
-            if previous.intent.key != bar.intent.key {
-                markers.append(Marker(tick: bar.startTick, text: "key change to \(bar.intent.key)"))
-            }
-            if index == bars.count - 1 && bars.count > 1 {
-                markers.append(Marker(tick: bar.startTick, text: "final cadence"))
-            }
+        if previous.target != bar.target {
+            markers.append(Marker(tick: bar.startTick, text: "target \(bar.target)"))
+        }
+        if previous.intent.key != bar.intent.key {
+            markers.append(Marker(tick: bar.startTick, text: "key change to \(bar.intent.key)"))
+        }
+        if bar.index == barCount - 1 && barCount > 1 {
+            markers.append(Marker(tick: bar.startTick, text: "final cadence"))
         }
         return markers
     }

@@ -39,47 +39,47 @@ struct DrumGenerator {
     /// How long each drum note lasts (drums ignore note-off in GM, but files want one).
     static let hitTicks = 60
 
-    func notes(for bars: [BarPlan]) -> [Note] {
+    /// The hits of `bar` in a piece of `barCount` bars, in time order; `previous` and `next` are
+    /// the bars around it (nil at the piece's ends), for fades and the fill into a phrase.
+    func notes(for bar: BarPlan, previous: BarPlan?, next: BarPlan?, barCount: Int) -> [Note] {
+        let p = bar.intent.percussion
+        guard p > 0, bar.intent.ensemble.percussion else { return [] }
         var notes: [Note] = []
-        for bar in bars {
-            let p = bar.intent.percussion
-            guard p > 0, bar.intent.ensemble.percussion else { continue }
-            var random = SeededRandom(seed: seed, stream: .drums, index: bar.index)
-            var hits: [Int: [UInt8: Double]] = [:]  // subdivision → key → velocity
-            func hit(_ position: Int, _ key: UInt8, _ velocity: Double) {
-                guard position >= 0, position < grid.subdivisionsPerBar else { return }
-                hits[position, default: [:]][key] = max(hits[position]?[key] ?? 0, velocity)
-            }
-            let base = bar.intent.velocity * (0.6 + 0.4 * p)
-            let perBeat = grid.subdivisionsPerBeat
-            let isLast = bar.index == bars.count - 1
-            let fadesIn = bar.index > 0 && !bars[bar.index - 1].percussionAllowed
-            let fadesOut = bar.index + 1 < bars.count && !bars[bar.index + 1].percussionAllowed
-            if isLast {
-                hit(0, Kit.kick, base + 10)
-                hit(0, Kit.crash, base)
-            } else {
-                pattern(bar: bar, p: p, base: base, random: &random, hit: hit)
-                if p > 0.6 && bar.isPhraseStart && !fadesIn { hit(0, Kit.crash, base + 5) }
-                let nextIsPhraseStart = bar.index + 1 < bars.count && bars[bar.index + 1].isPhraseStart
-                if p > 0.6 && nextIsPhraseStart && bar.index + 1 < bars.count - 1 && !fadesOut {
-                    let toms = [Kit.snare, Kit.highTom, Kit.midTom, Kit.lowTom]
-                    let start = grid.subdivisionsPerBar - perBeat
-                    for i in 0..<perBeat {
-                        hit(start + i, toms[min(i, toms.count - 1)], base + Double(i) * 3)
-                    }
+        var random = SeededRandom(seed: seed, stream: .drums, index: bar.index)
+        var hits: [Int: [UInt8: Double]] = [:]  // subdivision → key → velocity
+        func hit(_ position: Int, _ key: UInt8, _ velocity: Double) {
+            guard position >= 0, position < grid.subdivisionsPerBar else { return }
+            hits[position, default: [:]][key] = max(hits[position]?[key] ?? 0, velocity)
+        }
+        let base = bar.intent.velocity * (0.6 + 0.4 * p)
+        let perBeat = grid.subdivisionsPerBeat
+        let isLast = bar.index == barCount - 1
+        let fadesIn = previous.map { !$0.percussionAllowed } ?? false
+        let fadesOut = next.map { !$0.percussionAllowed } ?? false
+        if isLast {
+            hit(0, Kit.kick, base + 10)
+            hit(0, Kit.crash, base)
+        } else {
+            pattern(bar: bar, p: p, base: base, random: &random, hit: hit)
+            if p > 0.6 && bar.isPhraseStart && !fadesIn { hit(0, Kit.crash, base + 5) }
+            let nextIsPhraseStart = next?.isPhraseStart ?? false
+            if p > 0.6 && nextIsPhraseStart && bar.index + 1 < barCount - 1 && !fadesOut {
+                let toms = [Kit.snare, Kit.highTom, Kit.midTom, Kit.lowTom]
+                let start = grid.subdivisionsPerBar - perBeat
+                for i in 0..<perBeat {
+                    hit(start + i, toms[min(i, toms.count - 1)], base + Double(i) * 3)
                 }
             }
-            for (position, keys) in hits {
-                let through = Double(position) / Double(grid.subdivisionsPerBar)
-                var gain = 1.0
-                if fadesIn { gain *= 0.5 + 0.5 * through }
-                if fadesOut { gain *= 1 - 0.5 * through }
-                for (key, velocity) in keys {
-                    notes.append(Note(
-                        tick: bar.startTick + position * grid.subdivisionTicks, duration: min(Self.hitTicks, grid.subdivisionTicks), pitch: key,
-                        velocity: midiVelocity(velocity * gain, ceiling: maxVelocity)))
-                }
+        }
+        for (position, keys) in hits {
+            let through = Double(position) / Double(grid.subdivisionsPerBar)
+            var gain = 1.0
+            if fadesIn { gain *= 0.5 + 0.5 * through }
+            if fadesOut { gain *= 1 - 0.5 * through }
+            for (key, velocity) in keys {
+                notes.append(Note(
+                    tick: bar.startTick + position * grid.subdivisionTicks, duration: min(Self.hitTicks, grid.subdivisionTicks), pitch: key,
+                    velocity: midiVelocity(velocity * gain, ceiling: maxVelocity)))
             }
         }
         return notes.sorted { ($0.tick, $0.pitch) < ($1.tick, $1.pitch) }

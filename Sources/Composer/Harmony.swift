@@ -71,34 +71,32 @@ public struct Chord: Hashable, Sendable, CustomStringConvertible {
 struct Harmony {
     var seed: UInt64
 
-    /// The chords of each bar (one or two per bar).
-    func chords(for bars: [BarPlan]) -> [[Chord]] {
-        bars.indices.map { index in
-            let bar = bars[index]
-            var random = SeededRandom(seed: seed, stream: .harmony, index: index)
-            let functions = functions(forBarAt: index, in: bars, random: &random)
-            var chords = functions.map { chord(for: $0, in: bar.intent, random: &random) }
-            if bar.hasPlainHarmony {
-                chords = chords.map { Self.plain($0, in: bar.intent.key, palette: bar.palette) }
-            }
-            // A pivot: when the next bar starts a new key, end this bar on the new key's dominant.
-            if index + 1 < bars.count, bars[index + 1].intent.key != bar.intent.key, !bar.hasPlainHarmony {
-                let pivot = Chord.dominant(of: bars[index + 1].intent.key, seventh: bar.intent.tension > 0.5)
-                if chords.count == 1 { chords.append(pivot) } else { chords[chords.count - 1] = pivot }
-            }
-            return chords
+    /// The chords of `bar` (one or two) in a piece of `barCount` bars; `next` is the bar after
+    /// it (nil for the last bar), whose key decides a pivot.
+    func chords(for bar: BarPlan, next: BarPlan?, barCount: Int) -> [Chord] {
+        var random = SeededRandom(seed: seed, stream: .harmony, index: bar.index)
+        let functions = functions(for: bar, barCount: barCount, random: &random)
+        var chords = functions.map { chord(for: $0, in: bar.intent, random: &random) }
+        if bar.hasPlainHarmony {
+            chords = chords.map { Self.plain($0, in: bar.intent.key, palette: bar.palette) }
         }
+        // A pivot: when the next bar starts a new key, end this bar on the new key's dominant.
+        if let next, next.intent.key != bar.intent.key, !bar.hasPlainHarmony {
+            let pivot = Chord.dominant(of: next.intent.key, seventh: bar.intent.tension > 0.5)
+            if chords.count == 1 { chords.append(pivot) } else { chords[chords.count - 1] = pivot }
+        }
+        return chords
     }
 
-    private func functions(forBarAt index: Int, in bars: [BarPlan], random: inout SeededRandom) -> [Chord.Function] {
-        let last = bars.count - 1
-        if index == last { return [.tonic] }
-        if index == last - 1 { return bars[index].intent.harmonicRhythm >= 1.5 ? [.subdominant, .dominant] : [.dominant] }
-        let rhythm = bars[index].intent.harmonicRhythm
+    private func functions(for bar: BarPlan, barCount: Int, random: inout SeededRandom) -> [Chord.Function] {
+        let last = barCount - 1
+        if bar.index == last { return [.tonic] }
+        if bar.index == last - 1 { return bar.intent.harmonicRhythm >= 1.5 ? [.subdominant, .dominant] : [.dominant] }
+        let rhythm = bar.intent.harmonicRhythm
         // Lydian, dorian and phrygian share their notes with a more familiar key: they vamp,
         // returning to the tonic in the second bar before moving on.
-        let modal = [Mode.lydian, .dorian, .phrygian].contains(bars[index].intent.key.mode)
-        switch (bars[index].phrasePosition, rhythm) {
+        let modal = [Mode.lydian, .dorian, .phrygian].contains(bar.intent.key.mode)
+        switch (bar.phrasePosition, rhythm) {
         case (1, 0.75...) where modal: return [.tonic, .subdominant]
         case (0, ..<1.5): return [.tonic]
         case (0, _): return [.tonic, random.chance(0.6) ? .tonicSubstitute : .tonic]

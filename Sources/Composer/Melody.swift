@@ -29,7 +29,18 @@ struct MelodyGenerator {
     /// Semitones the pitch limits move by (the register itself moves in the intent).
     var registerOffset: Int = 0
 
-    private struct Onset {
+    /// What the melody carries from one bar to the next.
+    struct State: Hashable, Sendable {
+        /// The rounding error of the bars' note counts so far, carried so the mean density is exact.
+        var carry = 0.0
+        /// The last pitch played (nil before the first note).
+        var previous: Int?
+        /// How high the current phrase's arch rises.
+        var arch = 0.6
+    }
+
+    /// A note's start, before the next start gives it a length.
+    struct Onset {
         var tick: Int
         var pitch: Int
         var velocity: UInt8
@@ -37,49 +48,50 @@ struct MelodyGenerator {
         var restsAfter: Bool
     }
 
-    func notes(for bars: [BarPlan]) -> [Note] {
+    /// The onsets of `bar` in a piece of `barCount` bars, carrying on from `state`.
+    func onsets(for bar: BarPlan, barCount: Int, state: inout State) -> [Onset] {
         var onsets: [Onset] = []
-        var carry = 0.0
-        var previous: Int?
-        var arch = 0.6
-        for bar in bars {
-            var random = SeededRandom(seed: seed, stream: .melody, index: bar.index)
-            if bar.isPhraseStart || previous == nil { arch = random.uniform(0.35...0.9) }
-            let isLast = bar.index == bars.count - 1
-            let isCadence = isLast || bar.phrasePosition == phraseLength - 1
-            let exact = bar.intent.density * Double(grid.beatsPerBar) + carry
-            var count = max(Int(exact.rounded()), 1)
-            carry = exact - Double(count)
-            count = min(count, grid.subdivisionsPerBar)
-            if isLast { count = 1 } else if isCadence { count = max(1, (count + 1) / 2) }
-            let positions = onsetPositions(count: count, bar: bar, cadence: isCadence, random: &random)
-            let (low, high) = range(of: bar.intent)
-            for (n, position) in positions.enumerated() {
-                let tick = bar.startTick + position * grid.subdivisionTicks
-                guard let chord = grid.chord(at: tick, in: bar) else { continue }
-                let progress = (Double(bar.phrasePosition) + Double(position) / Double(grid.subdivisionsPerBar))
-                    / Double(phraseLength)
-                let halfSpan = Double(high - low) / 2
-                let target = bar.intent.register + halfSpan * (arch * sin(Double.pi * progress) - 0.3)
-                let pitch: Int
-                if isCadence && n == 0 {
-                    pitch = restingPitch(bar: bar, chord: chord, final: isLast, low: low, high: high, target: target,
-                                         random: &random)
-                } else if position % grid.subdivisionsPerBeat == 0 || previous == nil {
-                    pitch = chordTone(chord, palette: bar.palette, key: bar.intent.key, near: target, previous: previous,
-                                      low: low, high: high, random: &random)
-                } else {
-                    pitch = passingTone(from: previous ?? Int(target), toward: target, key: bar.intent.key, chord: chord,
-                                        palette: bar.palette, low: low, high: high, random: &random)
-                }
-                previous = pitch
-                onsets.append(Onset(
-                    tick: tick, pitch: pitch, velocity: velocity(at: position, bar: bar, random: &random), bar: bar,
-                    restsAfter: isCadence && n == positions.count - 1))
+        var random = SeededRandom(seed: seed, stream: .melody, index: bar.index)
+        if bar.isPhraseStart || state.previous == nil { state.arch = random.uniform(0.35...0.9) }
+        let isLast = bar.index == barCount - 1
+        let isCadence = isLast || bar.phrasePosition == phraseLength - 1
+        let exact = bar.intent.density * Double(grid.beatsPerBar) + state.carry
+        var count = max(Int(exact.rounded()), 1)
+        state.carry = exact - Double(count)
+        count = min(count, grid.subdivisionsPerBar)
+        if isLast { count = 1 } else if isCadence { count = max(1, (count + 1) / 2) }
+        let positions = onsetPositions(count: count, bar: bar, cadence: isCadence, random: &random)
+        let (low, high) = range(of: bar.intent)
+        for (n, position) in positions.enumerated() {
+            let tick = bar.startTick + position * grid.subdivisionTicks
+            guard let chord = grid.chord(at: tick, in: bar) else { continue }
+            let progress = (Double(bar.phrasePosition) + Double(position) / Double(grid.subdivisionsPerBar))
+                / Double(phraseLength)
+            let halfSpan = Double(high - low) / 2
+            let target = bar.intent.register + halfSpan * (state.arch * sin(Double.pi * progress) - 0.3)
+            let pitch: Int
+            if isCadence && n == 0 {
+                pitch = restingPitch(bar: bar, chord: chord, final: isLast, low: low, high: high, target: target,
+                                     random: &random)
+            } else if position % grid.subdivisionsPerBeat == 0 || state.previous == nil {
+                pitch = chordTone(chord, palette: bar.palette, key: bar.intent.key, near: target, previous: state.previous,
+                                  low: low, high: high, random: &random)
+            } else {
+                pitch = passingTone(from: state.previous ?? Int(target), toward: target, key: bar.intent.key, chord: chord,
+                                    palette: bar.palette, low: low, high: high, random: &random)
             }
+            state.previous = pitch
+            onsets.append(Onset(
+                tick: tick, pitch: pitch, velocity: velocity(at: position, bar: bar, random: &random), bar: bar,
+                restsAfter: isCadence && n == positions.count - 1))
         }
-        let end = (bars.last?.startTick ?? 0) + grid.barTicks
-        return onsets.indices.map { i in
+        return onsets
+    }
+
+    /// The notes of consecutive `onsets` (in time order): each sounds for its articulation's share
+    /// of the time to the next onset, the last until `end`.
+    func notes(from onsets: [Onset], end: Int) -> [Note] {
+        onsets.indices.map { i in
             let onset = onsets[i]
             let next = i + 1 < onsets.count ? onsets[i + 1].tick : end
             let gap = next - onset.tick

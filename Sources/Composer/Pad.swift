@@ -18,28 +18,47 @@ struct PadGenerator {
         return (Self.range.lowerBound + shift)...(Self.range.upperBound + shift)
     }
 
-    func notes(for bars: [BarPlan]) -> [Note] {
-        var notes: [Note] = []
-        var open: [Int: (start: Int, velocity: UInt8)] = [:]
+    /// A pad note that is sounding: when it started and how loud.
+    struct Held: Hashable, Sendable {
+        var start: Int
+        var velocity: UInt8
+    }
+
+    /// What the pad carries from one bar to the next.
+    struct State: Hashable, Sendable {
+        /// The notes sounding, by pitch.
+        var open: [Int: Held] = [:]
+        /// The last chord's voicing.
         var voicing: [Int] = []
+    }
+
+    /// Voices `bar`'s chords after `state`: returns the notes that end in it (at its phrase start
+    /// or where a chord drops them), in no particular order; the notes still sounding stay in `state`.
+    func notes(for bar: BarPlan, state: inout State) -> [Note] {
+        var notes: [Note] = []
         func close(_ pitch: Int, at tick: Int) {
-            guard let note = open.removeValue(forKey: pitch), tick > note.start else { return }
+            guard let note = state.open.removeValue(forKey: pitch), tick > note.start else { return }
             notes.append(Note(tick: note.start, duration: tick - note.start, pitch: UInt8(pitch), velocity: note.velocity))
         }
-        for bar in bars {
-            let velocity = midiVelocity(bar.intent.velocity * 0.62, ceiling: maxVelocity)
-            if bar.isPhraseStart {
-                for pitch in open.keys.sorted() { close(pitch, at: bar.startTick) }
-            }
-            for span in grid.chordSpans(of: bar) {
-                voicing = Self.voice(span.chord, after: voicing, in: range)
-                for pitch in open.keys.sorted() where !voicing.contains(pitch) { close(pitch, at: span.start) }
-                for pitch in voicing where open[pitch] == nil { open[pitch] = (span.start, velocity) }
-            }
+        let velocity = midiVelocity(bar.intent.velocity * 0.62, ceiling: maxVelocity)
+        if bar.isPhraseStart {
+            for pitch in state.open.keys.sorted() { close(pitch, at: bar.startTick) }
         }
-        let end = (bars.last?.startTick ?? 0) + grid.barTicks
-        for pitch in open.keys.sorted() { close(pitch, at: end) }
-        return notes.sorted { ($0.tick, $0.pitch) < ($1.tick, $1.pitch) }
+        for span in grid.chordSpans(of: bar) {
+            state.voicing = Self.voice(span.chord, after: state.voicing, in: range)
+            for pitch in state.open.keys.sorted() where !state.voicing.contains(pitch) { close(pitch, at: span.start) }
+            for pitch in state.voicing where state.open[pitch] == nil { state.open[pitch] = Held(start: span.start, velocity: velocity) }
+        }
+        return notes
+    }
+
+    /// The notes still sounding in `state`, ended at `end` (the end of the piece).
+    func notes(endingAt end: Int, state: State) -> [Note] {
+        state.open.keys.sorted().compactMap { pitch in
+            let note = state.open[pitch]!
+            guard end > note.start else { return nil }
+            return Note(tick: note.start, duration: end - note.start, pitch: UInt8(pitch), velocity: note.velocity)
+        }
     }
 
     /// The close-position voicing of `chord` in `range` nearest to `previous` (root position

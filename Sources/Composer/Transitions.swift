@@ -71,6 +71,24 @@ struct BarTarget {
     var percussion: Bool
 }
 
+/// Where the planner stands at a bar line: everything the next bar's plan depends on besides its
+/// target.
+struct PlannerState: Hashable, Sendable {
+    /// The next bar's number (0-based) and first tick.
+    var index = 0
+    var tick = 0
+    /// Seconds to the next bar line, summed beat by beat as the tempo changes are made: the time
+    /// at which the next bar's target is looked up.
+    var seconds = 0.0
+    /// The previous bar as the mapping planned it, before the switches (its ensemble, held
+    /// through the phrase, still says whether the mapping wants drums).
+    var previous: BarPlan?
+    /// The previous bar's palette, held until a phrase starts.
+    var palette: ScalePalette?
+    /// The tempo of the last tempo change made: a beat makes a change only when its tempo differs.
+    var microsecondsPerQuarter: Int?
+}
+
 /// Turns targets over time into bar plans that move musically: tempo ramps beat by beat with a
 /// bounded step per bar, velocity moves a bounded step per bar, other cues follow an affect that
 /// glides a bounded distance per bar, and key and ensemble change only at phrase starts.
@@ -80,43 +98,38 @@ struct TransitionPlanner {
     var limits: TransitionLimits
     var phraseLength: Int
 
-    /// Plans bars until the piece covers `duration` seconds (or exactly `barCount` bars when given).
-    /// Chords are left empty for ``Harmony`` to fill.
+    /// Plans the bar after `state` (moving `state` on past it) toward the target at its bar line,
+    /// and appends its tempo changes (one per beat, where the tempo moves) to `changes`. Chords are
+    /// left empty for ``Harmony`` to fill; ``BarPlan/startSeconds`` is the planner's own sum, which
+    /// the composer replaces with the tempo map's time of the bar line.
     /// The palette holds until a phrase starts; the percussion switch applies from the bar line.
-    func plan(duration: Double, barCount: Int?, target: (Double) -> BarTarget) -> (bars: [BarPlan], tempoMap: TempoMap) {
+    func planBar(after state: inout PlannerState, target: (Double) -> BarTarget, changes: inout [TempoChange]) -> BarPlan {
         let grid = Grid(meter: meter)
-        var bars: [BarPlan] = []
-        var changes: [TempoChange] = []
-        var seconds = 0.0
-        var tick = 0
-        // The previous bar as the mapping planned it, before the switches (its ensemble, held
-        // through the phrase, still says whether the mapping wants drums).
-        var previous: BarPlan?
-        while barCount.map({ bars.count < $0 }) ?? (bars.isEmpty || seconds < duration - 1e-6) {
-            let goal = target(seconds)
-            let planned = nextBar(index: bars.count, tick: tick, seconds: seconds, goal: goal.affect, previous: previous)
-            var bar = planned
-            bar.palette = bar.isPhraseStart ? goal.palette : (bars.last?.palette ?? goal.palette)
-            if bar.palette == .pentatonic { bar.intent.tension = 0 }
-            bar.percussionAllowed = goal.percussion
-            if !goal.percussion {
-                bar.intent.percussion = 0
-                bar.intent.ensemble.percussion = false
-            }
-            // One tempo change per beat, ramping linearly from the bar's tempo to the next bar's.
-            for beat in 0..<grid.beatsPerBar {
-                let bpm = bar.intent.tempo + (bar.endTempo - bar.intent.tempo) * Double(beat) / Double(grid.beatsPerBar)
-                let change = TempoChange(tick: tick + beat * grid.ticksPerBeat, bpm: grid.quarterBPM(bpm))
-                if changes.last?.microsecondsPerQuarter != change.microsecondsPerQuarter { changes.append(change) }
-                seconds += Double(change.microsecondsPerQuarter) * Double(grid.ticksPerBeat) / Double(grid.ticksPerQuarter) / 1_000_000
-            }
-            bars.append(bar)
-            previous = planned
-            tick += grid.barTicks
+        let goal = target(state.seconds)
+        let planned = nextBar(index: state.index, tick: state.tick, seconds: state.seconds, goal: goal.affect, previous: state.previous)
+        var bar = planned
+        bar.palette = bar.isPhraseStart ? goal.palette : (state.palette ?? goal.palette)
+        if bar.palette == .pentatonic { bar.intent.tension = 0 }
+        bar.percussionAllowed = goal.percussion
+        if !goal.percussion {
+            bar.intent.percussion = 0
+            bar.intent.ensemble.percussion = false
         }
-        let tempoMap = TempoMap(ticksPerQuarter: grid.ticksPerQuarter, changes: changes)
-        for index in bars.indices { bars[index].startSeconds = tempoMap.seconds(atTick: bars[index].startTick) }
-        return (bars, tempoMap)
+        // One tempo change per beat, ramping linearly from the bar's tempo to the next bar's.
+        for beat in 0..<grid.beatsPerBar {
+            let bpm = bar.intent.tempo + (bar.endTempo - bar.intent.tempo) * Double(beat) / Double(grid.beatsPerBar)
+            let change = TempoChange(tick: state.tick + beat * grid.ticksPerBeat, bpm: grid.quarterBPM(bpm))
+            if state.microsecondsPerQuarter != change.microsecondsPerQuarter {
+                changes.append(change)
+                state.microsecondsPerQuarter = change.microsecondsPerQuarter
+            }
+            state.seconds += Double(change.microsecondsPerQuarter) * Double(grid.ticksPerBeat) / Double(grid.ticksPerQuarter) / 1_000_000
+        }
+        state.index += 1
+        state.tick += grid.barTicks
+        state.previous = planned
+        state.palette = bar.palette
+        return bar
     }
 
     private func nextBar(index: Int, tick: Int, seconds: Double, goal: Affect, previous: BarPlan?) -> BarPlan {

@@ -128,7 +128,7 @@ extension SafetyEnvelope {
                 for (bar, mean) in bars.meanVelocities(of: track.notes) {
                     if let previous, abs(mean - previous.mean) > maxLoudnessStep + Self.meanTolerance {
                         violations.append(Violation(
-                            kind: .loudnessStep, track: track.name, tick: bars.starts[bar],
+                            kind: .loudnessStep, track: track.name, tick: bars.start(of: bar),
                             message: "mean velocity \(format(mean)) in bar \(bar + 1) after \(format(previous.mean)) "
                                 + "in bar \(previous.bar + 1): a step of more than \(format(maxLoudnessStep))"))
                     }
@@ -162,7 +162,7 @@ extension SafetyEnvelope {
             let low = tempos.min()!, high = tempos.max()!
             if high - low > maxTempoChangePerBar + Self.tempoTolerance {
                 violations.append(Violation(
-                    kind: .tempoStep, track: nil, tick: bars.starts[bar],
+                    kind: .tempoStep, track: nil, tick: bars.start(of: bar),
                     message: "tempo moves between \(format(low)) and \(format(high)) BPM in bar \(bar + 1), "
                         + "more than \(format(maxTempoChangePerBar))"))
             }
@@ -182,26 +182,66 @@ extension SafetyEnvelope {
     /// into a window of ``maxTempoChangePerBar`` around the tempos already in the bar and the tempo
     /// the bar starts from.
     public func apply(to score: Score) -> (Score, [EnvelopeAdjustment]) {
+        var carry = Carry()
+        let applied = apply(
+            tracks: score.tracks, tempoChanges: score.tempoMap.changes, bars: BarIndex(score), carry: &carry)
         var result = score
+        result.tracks = applied.tracks
+        if applied.adjustments.contains(where: { $0.kind == .tempoClamped }) {
+            result.tempoMap = TempoMap(ticksPerQuarter: score.tempoMap.ticksPerQuarter, changes: applied.tempoChanges)
+        }
+        return (result, applied.adjustments)
+    }
+
+    /// What the envelope carries from one bar to the next: the last sounding bar's mean velocity
+    /// of each track, the last volume and expression values, the tempo in effect, all as adjusted.
+    public struct Carry: Sendable, Hashable {
+        /// By track (its place among the tracks kept).
+        var loudness: [Int: Double] = [:]
+        var controllers: [Int: [UInt8: Int]] = [:]
+        var tempo: Double?
+
+        /// Before the first bar.
+        public init() {}
+    }
+
+    /// The envelope applied to the events of whole bars that follow the bars `carry` has seen (none
+    /// for a new ``Carry``): `tracks`' notes and controllers and `tempoChanges`, in a score of
+    /// `timeSignatures` at `ticksPerQuarter`. Applying it to a score's bars in consecutive runs,
+    /// carrying `carry` from each to the next, changes the events as ``apply(to:)`` changes them
+    /// all at once, and reports the same adjustments, except that whole-track ones (percussion
+    /// dropped, velocities clamped) count the events of each run.
+    public func apply(
+        tracks: [Track], tempoChanges: [TempoChange], timeSignatures: [TimeSignatureChange], ticksPerQuarter: Int,
+        carry: inout Carry
+    ) -> (tracks: [Track], tempoChanges: [TempoChange], adjustments: [EnvelopeAdjustment]) {
+        apply(
+            tracks: tracks, tempoChanges: tempoChanges,
+            bars: BarIndex(timeSignatures: timeSignatures, ticksPerQuarter: ticksPerQuarter), carry: &carry)
+    }
+
+    private func apply(
+        tracks: [Track], tempoChanges: [TempoChange], bars: BarIndex, carry: inout Carry
+    ) -> (tracks: [Track], tempoChanges: [TempoChange], adjustments: [EnvelopeAdjustment]) {
+        var tracks = tracks
         var adjustments: [EnvelopeAdjustment] = []
-        let bars = BarIndex(score)
 
         if !percussion {
             // A silent percussion track goes too, without being reported: nothing audible changed.
-            let dropped = result.tracks.filter { $0.isPercussion && !$0.notes.isEmpty }
+            let dropped = tracks.filter { $0.isPercussion && !$0.notes.isEmpty }
             for track in dropped {
                 adjustments.append(EnvelopeAdjustment(
                     kind: .percussionDropped, track: track.name, tick: nil, count: track.notes.count,
                     detail: "dropped the percussion track (\(track.notes.count) notes)"))
             }
-            result.tracks.removeAll { $0.isPercussion }
+            tracks.removeAll { $0.isPercussion }
         }
 
-        for t in result.tracks.indices {
-            let name = result.tracks[t].name
+        for t in tracks.indices {
+            let name = tracks[t].name
             var clamped = 0
-            for n in result.tracks[t].notes.indices where Int(result.tracks[t].notes[n].velocity) > maxVelocity {
-                result.tracks[t].notes[n].velocity = UInt8(maxVelocity)
+            for n in tracks[t].notes.indices where Int(tracks[t].notes[n].velocity) > maxVelocity {
+                tracks[t].notes[n].velocity = UInt8(maxVelocity)
                 clamped += 1
             }
             if clamped > 0 {
@@ -210,24 +250,23 @@ extension SafetyEnvelope {
                     detail: "\(clamped) note velocities lowered to \(maxVelocity)"))
             }
             if !suddenDynamics {
-                adjustments += limitLoudnessSteps(of: &result.tracks[t], bars: bars)
+                adjustments += limitLoudnessSteps(of: &tracks[t], bars: bars, previous: &carry.loudness[t])
             }
-            adjustments += limitControllers(of: &result.tracks[t])
+            adjustments += limitControllers(of: &tracks[t], previous: &carry.controllers[t, default: [:]])
         }
 
-        let (tempoMap, tempoAdjustments) = limitTempo(score.tempoMap, bars: bars)
-        if !tempoAdjustments.isEmpty { result.tempoMap = tempoMap }
+        let (changes, tempoAdjustments) = limitTempo(tempoChanges, bars: bars, current: &carry.tempo)
         adjustments += tempoAdjustments
-        return (result, adjustments)
+        return (tracks, changes, adjustments)
     }
 
     /// Differences of mean velocity this small are rounding, not steps.
     static let meanTolerance = 1e-9
 
-    private func limitLoudnessSteps(of track: inout Track, bars: BarIndex) -> [EnvelopeAdjustment] {
+    /// `previous`: the mean velocity of the last sounding bar before `track`'s notes, as adjusted.
+    private func limitLoudnessSteps(of track: inout Track, bars: BarIndex, previous: inout Double?) -> [EnvelopeAdjustment] {
         var adjustments: [EnvelopeAdjustment] = []
         let groups = bars.noteIndicesByBar(track.notes)
-        var previous: Double?
         for (bar, indices) in groups {
             let original = indices.map { Int(track.notes[$0].velocity) }
             let mean = Self.mean(original)
@@ -267,7 +306,7 @@ extension SafetyEnvelope {
             for (index, velocity) in zip(indices, velocities) { track.notes[index].velocity = UInt8(velocity) }
             let newMean = Self.mean(velocities)
             adjustments.append(EnvelopeAdjustment(
-                kind: .loudnessStepLimited, track: track.name, tick: bars.starts[bar], count: indices.count,
+                kind: .loudnessStepLimited, track: track.name, tick: bars.start(of: bar), count: indices.count,
                 detail: "bar \(bar + 1) mean velocity \(format(mean)) → \(format(newMean)) "
                     + "(previous bar \(format(reference)), step at most \(format(maxLoudnessStep)))"))
             previous = newMean
@@ -275,11 +314,13 @@ extension SafetyEnvelope {
         return adjustments
     }
 
-    private func limitControllers(of track: inout Track) -> [EnvelopeAdjustment] {
+    /// `previous`: each controller's last value before `track`'s controllers, as adjusted.
+    private func limitControllers(of track: inout Track, previous values: inout [UInt8: Int]) -> [EnvelopeAdjustment] {
         var adjustments: [EnvelopeAdjustment] = []
         let order = track.controls.indices.sorted { track.controls[$0].tick < track.controls[$1].tick }
         for controller in [ControlChange.volume, ControlChange.expression] {
-            var previous: Int?
+            var previous = values[controller]
+            defer { values[controller] = previous }
             for i in order where track.controls[i].controller == controller {
                 let value = Int(track.controls[i].value)
                 var allowed = 0...Int(Self.maxVolumeController)
@@ -300,14 +341,14 @@ extension SafetyEnvelope {
         return adjustments
     }
 
-    private func limitTempo(_ map: TempoMap, bars: BarIndex) -> (TempoMap, [EnvelopeAdjustment]) {
+    /// `current`: the tempo in effect before `changes`, as adjusted.
+    private func limitTempo(_ changes: [TempoChange], bars: BarIndex, current: inout Double?) -> ([TempoChange], [EnvelopeAdjustment]) {
         var adjustments: [EnvelopeAdjustment] = []
-        var changes: [TempoChange] = []
+        var limited: [TempoChange] = []
         let allowedMicroseconds = microsecondRange
         var bar = -1
         var low = 0.0, high = 0.0
-        var current: Double?  // the tempo in effect before this change, as adjusted
-        for change in map.changes {
+        for change in changes {
             let changeBar = bars.bar(atTick: change.tick)
             if changeBar != bar {
                 bar = changeBar
@@ -334,9 +375,9 @@ extension SafetyEnvelope {
                     kind: .tempoClamped, track: nil, tick: change.tick, count: 1,
                     detail: "tempo \(format(change.bpm)) → \(format(bpm)) BPM in bar \(changeBar + 1)"))
             }
-            changes.append(TempoChange(tick: change.tick, microsecondsPerQuarter: microseconds))
+            limited.append(TempoChange(tick: change.tick, microsecondsPerQuarter: microseconds))
         }
-        return (TempoMap(ticksPerQuarter: map.ticksPerQuarter, changes: changes), adjustments)
+        return (limited, adjustments)
     }
 
     /// Microseconds per quarter of the tempo range's ends, rounded as ``TempoChange/init(tick:bpm:)``
@@ -348,26 +389,43 @@ extension SafetyEnvelope {
     static func mean(_ values: [Int]) -> Double { Double(values.reduce(0, +)) / Double(values.count) }
 }
 
-/// Bars of a score, extended past ``Score/endTick`` to cover every note and tempo change.
+/// Bars of a score as ``Score/barStartTicks`` counts them (a time signature takes effect at the
+/// first bar line at or after its tick), continued past ``Score/endTick`` for events after it.
 struct BarIndex {
-    let starts: [Int]
+    /// Runs of bars of one length: where a run starts, its first bar's number, and its bars' length.
+    private let runs: [(tick: Int, bar: Int, length: Int)]
 
-    init(_ score: Score) {
-        var extended = score
-        let lastNote = score.tracks.flatMap(\.notes).map(\.tick).max() ?? 0
-        let lastTempo = score.tempoMap.changes.last?.tick ?? 0
-        extended.endTick = max(score.endTick, lastNote + 1, lastTempo + 1)
-        starts = extended.barStartTicks
+    init(timeSignatures: [TimeSignatureChange], ticksPerQuarter: Int) {
+        var runs: [(tick: Int, bar: Int, length: Int)] = []
+        var tick = 0, bar = 0, index = 0
+        while true {
+            while index + 1 < timeSignatures.count && timeSignatures[index + 1].tick <= tick { index += 1 }
+            let meter = timeSignatures.isEmpty ? Meter.commonTime : timeSignatures[index].meter
+            let length = ticksPerQuarter * 4 * meter.beatsPerBar / meter.beatUnit
+            runs.append((tick, bar, length))
+            guard index + 1 < timeSignatures.count, length > 0 else { break }
+            // Bars of this length up to the first bar line at or after the next signature.
+            let bars = (timeSignatures[index + 1].tick - tick + length - 1) / length
+            tick += bars * length
+            bar += bars
+        }
+        self.runs = runs
     }
 
-    /// The 0-based bar containing `tick` (the last bar extends to infinity).
+    init(_ score: Score) {
+        self.init(timeSignatures: score.timeSignatures, ticksPerQuarter: score.ticksPerQuarter)
+    }
+
+    /// The 0-based bar containing `tick` (bar 0 for a tick before the start).
     func bar(atTick tick: Int) -> Int {
-        var low = 0, high = starts.count - 1
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if starts[middle] <= tick { low = middle } else { high = middle - 1 }
-        }
-        return low
+        guard tick > 0, let run = runs.last(where: { $0.tick <= tick }), run.length > 0 else { return 0 }
+        return run.bar + (tick - run.tick) / run.length
+    }
+
+    /// The tick at which bar `bar` starts.
+    func start(of bar: Int) -> Int {
+        let run = runs.last { $0.bar <= bar } ?? runs[0]
+        return run.tick + (bar - run.bar) * run.length
     }
 
     /// Indices of `notes` by the bar they start in, for bars with notes, in bar order.

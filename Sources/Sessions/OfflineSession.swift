@@ -74,9 +74,14 @@ extension Array where Element == TargetKeyframe {
     /// Appends `keyframe` unless it asks for what the last one already does (same affect, palette
     /// and percussion): an unchanged decision makes no keyframe.
     mutating func appendIfTargetChanges(_ keyframe: TargetKeyframe) {
-        if let last, last.affect == keyframe.affect, last.palette == keyframe.palette, last.percussion == keyframe.percussion {
-            return
-        }
+        if let last, last.asksForTheSame(as: keyframe) { return }
         append(keyframe)
+    }
+}
+
+extension TargetKeyframe {
+    /// Whether `other` asks for what this keyframe does: the same affect, palette and percussion.
+    func asksForTheSame(as other: TargetKeyframe) -> Bool {
+        affect == other.affect && palette == other.palette && percussion == other.percussion
     }
 }

@@ -47,4 +47,18 @@ extension Preset {
         let (score, adjustments) = safety.apply(to: composition.score)
         return (score, adjustments)
     }
+
+    /// Bars of a composition (following those `carry` has seen) with the safety envelope applied,
+    /// carrying on from `carry`: as ``enforce(_:)`` applies it to the whole composition, except
+    /// that a whole-track change counts the excerpt's events only.
+    public func enforce(_ excerpt: CompositionExcerpt, carry: inout SafetyEnvelope.Carry) -> (CompositionExcerpt, [EnvelopeAdjustment]) {
+        let applied = safety.apply(
+            tracks: excerpt.tracks, tempoChanges: excerpt.tempoChanges,
+            timeSignatures: [TimeSignatureChange(tick: 0, meter: excerpt.meter)], ticksPerQuarter: excerpt.ticksPerQuarter,
+            carry: &carry)
+        var played = excerpt
+        played.tracks = applied.tracks
+        played.tempoChanges = applied.tempoChanges
+        return (played, applied.adjustments)
+    }
 }

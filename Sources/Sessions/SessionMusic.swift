@@ -53,15 +53,23 @@ public struct SessionMusic: Sendable {
 
     /// The `music` event of one bar (ticks `range` of `score`).
     static func record(bar: BarPlan, number: Int, range: Range<Int>, of score: Score) -> MusicRecord {
+        record(
+            bar: bar, number: number, seconds: score.tempoMap.seconds(atTick: bar.startTick),
+            tempo: score.tempoMap.bpm(atTick: bar.startTick), notes: score.tracks, range: range)
+    }
+
+    /// The `music` event of one bar that starts `seconds` into the music at `tempo` BPM, with the
+    /// notes of `tracks` in ticks `range`.
+    static func record(bar: BarPlan, number: Int, seconds: Double, tempo: Double, notes tracks: [Track], range: Range<Int>) -> MusicRecord {
         var sum = 0.0, count = 0
-        for track in score.tracks where !track.isPercussion {
+        for track in tracks where !track.isPercussion {
             for note in track.notes where range.contains(note.tick) {
                 sum += Double(note.velocity)
                 count += 1
             }
         }
         return MusicRecord(
-            t: score.tempoMap.seconds(atTick: bar.startTick), bar: number, tempo: score.tempoMap.bpm(atTick: bar.startTick),
+            t: seconds, bar: number, tempo: tempo,
             key: bar.intent.key.description, mode: bar.intent.key.mode.family.rawValue,
             velocity: count > 0 ? sum / Double(count) : 0, affect: bar.affect)
     }

@@ -68,14 +68,9 @@ public struct TempoMap: Hashable, Sendable, Codable {
 
     /// Microseconds from the start to `tick` (fractional; no rounding between tempo segments).
     public func microseconds(atTick tick: Int) -> Double {
-        var total = 0.0
-        let last = index(atTick: tick)
-        for i in 0...last {
-            let start = changes[i].tick
-            let end = i == last ? tick : changes[i + 1].tick
-            total += Double(end - start) * Double(changes[i].microsecondsPerQuarter) / Double(ticksPerQuarter)
-        }
-        return total
+        var clock = TempoClock(ticksPerQuarter: ticksPerQuarter, first: changes[0])
+        for change in changes[1..<index(atTick: tick) + 1] { clock.append(change) }
+        return clock.microseconds(atTick: tick)
     }
 
     /// The tick at `seconds` (fractional ticks truncated).
@@ -93,4 +88,43 @@ public struct TempoMap: Hashable, Sendable, Codable {
         }
         return 0
     }
+}
+
+/// A tempo map read as it is written: the time of any tick from the latest change on, for changes
+/// that arrive in time order, without keeping the changes before the latest. It sums the segments
+/// one by one in the order ``TempoMap/microseconds(atTick:)`` does (that function is this clock
+/// run through the map), so both give the same `Double` to the last bit.
+public struct TempoClock: Hashable, Sendable {
+    public let ticksPerQuarter: Int
+    /// The latest change: the tempo from its tick on.
+    public private(set) var latest: TempoChange
+    /// Microseconds from the start to ``latest``'s tick.
+    public private(set) var microsecondsAtLatest: Double
+
+    /// A clock at the start of a map whose first change is `first` (at tick 0 in a ``TempoMap``).
+    public init(ticksPerQuarter: Int = Score.defaultTicksPerQuarter, first: TempoChange) {
+        self.ticksPerQuarter = ticksPerQuarter
+        latest = first
+        microsecondsAtLatest = 0
+    }
+
+    /// Runs the clock on to `change`, which must not precede ``latest``.
+    public mutating func append(_ change: TempoChange) {
+        precondition(change.tick >= latest.tick, "tempo changes must arrive in time order")
+        microsecondsAtLatest = microseconds(atTick: change.tick)
+        latest = change
+    }
+
+    /// Microseconds from the start to `tick` (at or after ``latest``'s tick).
+    public func microseconds(atTick tick: Int) -> Double {
+        microsecondsAtLatest + Double(tick - latest.tick) * Double(latest.microsecondsPerQuarter) / Double(ticksPerQuarter)
+    }
+
+    /// Seconds from the start to `tick` (at or after ``latest``'s tick), as ``TempoMap/seconds(atTick:)``.
+    public func seconds(atTick tick: Int) -> Double {
+        microseconds(atTick: tick) / 1_000_000
+    }
+
+    /// The tempo from ``latest`` on, in quarter notes per minute.
+    public var bpm: Double { latest.bpm }
 }
