@@ -116,8 +116,9 @@ struct SafetyEnvelopeTests {
         #expect(bpms == [96, 92, 96, 92, 92])
     }
 
-    @Test("Random scores always come out inside the envelope, and apply is idempotent on them", arguments: 0..<40)
-    func randomScores(seed: UInt64) {
+    /// A random envelope and a random score (three tracks, one of them percussion, controllers,
+    /// tempo changes, sometimes a change to 3/4 after bar 4) for `seed`.
+    static func randomScore(seed: UInt64) -> (SafetyEnvelope, Score) {
         var random = SplitMix64(seed: seed &+ 0x9E37_79B9_7F4A_7C15)
         let envelope = SafetyEnvelope(
             maxVelocity: Int(random.next(in: 20...127)), maxTempoChangePerBar: Double(random.next(in: 1...10)),
@@ -143,7 +144,12 @@ struct SafetyEnvelopeTests {
         }
         var meters = [TimeSignatureChange(tick: 0, meter: .commonTime)]
         if random.next(in: 0...1) == 0 { meters.append(TimeSignatureChange(tick: 4 * 1920, meter: .waltz)) }
-        let score = Score(tempoMap: TempoMap(changes: tempos), timeSignatures: meters, tracks: tracks)
+        return (envelope, Score(tempoMap: TempoMap(changes: tempos), timeSignatures: meters, tracks: tracks))
+    }
+
+    @Test("Random scores always come out inside the envelope, and apply is idempotent on them", arguments: 0..<40)
+    func randomScores(seed: UInt64) {
+        let (envelope, score) = Self.randomScore(seed: seed)
         let (safe, _) = envelope.apply(to: score)
         #expect(envelope.check(safe) == [], "seed \(seed)")
         #expect(envelope.apply(to: safe).0 == safe, "seed \(seed)")
@@ -151,6 +157,54 @@ struct SafetyEnvelopeTests {
             let before = score.tracks.first { $0.name == track.name }!
             #expect(track.notes.map(\.tick) == before.notes.map(\.tick))
         }
+    }
+
+    @Test("Applied to runs of bars with a carry, the envelope changes what it changes applied once", arguments: 0..<40)
+    func runsOfBars(seed: UInt64) {
+        let (envelope, score) = Self.randomScore(seed: seed)
+        let (whole, wholeAdjustments) = envelope.apply(to: score)
+        var extended = score
+        extended.endTick = 17 * 1920 + 1  // past every event
+        let starts = extended.barStartTicks + [Int.max]
+        var random = SplitMix64(seed: seed)
+        var carry = SafetyEnvelope.Carry()
+        var tracks: [Track] = []
+        var tempoChanges: [TempoChange] = []
+        var adjustments: [EnvelopeAdjustment] = []
+        var bar = 0
+        while bar < starts.count - 1 {
+            let next = min(bar + random.next(in: 1...4), starts.count - 1)
+            let ticks = starts[bar]..<starts[next]
+            var run = score.tracks
+            for t in run.indices {
+                run[t].notes = run[t].notes.filter { ticks.contains($0.tick) }
+                run[t].controls = run[t].controls.filter { ticks.contains($0.tick) }
+            }
+            let applied = envelope.apply(
+                tracks: run, tempoChanges: score.tempoMap.changes.filter { ticks.contains($0.tick) },
+                timeSignatures: score.timeSignatures, ticksPerQuarter: score.ticksPerQuarter, carry: &carry)
+            if tracks.isEmpty { tracks = applied.tracks.map { Track(name: $0.name, channel: $0.channel, program: $0.program) } }
+            for (t, track) in applied.tracks.enumerated() {
+                tracks[t].notes += track.notes
+                tracks[t].controls += track.controls
+            }
+            tempoChanges += applied.tempoChanges
+            adjustments += applied.adjustments
+            bar = next
+        }
+        func sorted(_ notes: [Note]) -> [Note] { notes.sorted { ($0.tick, $0.pitch, $0.duration, $0.velocity) < ($1.tick, $1.pitch, $1.duration, $1.velocity) } }
+        #expect(tracks.map(\.name) == whole.tracks.map(\.name), "seed \(seed)")
+        for (a, b) in zip(tracks, whole.tracks) {
+            #expect(sorted(a.notes) == sorted(b.notes), "seed \(seed): \(a.name)")
+            #expect(a.controls.sorted { $0.tick < $1.tick } == b.controls.sorted { $0.tick < $1.tick }, "seed \(seed): \(a.name)")
+        }
+        #expect(TempoMap(changes: tempoChanges) == whole.tempoMap, "seed \(seed)")
+        func located(_ list: [EnvelopeAdjustment]) -> [String] { list.filter { $0.tick != nil }.map(\.description).sorted() }
+        #expect(located(adjustments) == located(wholeAdjustments), "seed \(seed)")
+        func wholeTrack(_ list: [EnvelopeAdjustment]) -> Set<String> {
+            Set(list.filter { $0.tick == nil }.map { "\($0.kind) \($0.track ?? "")" })
+        }
+        #expect(wholeTrack(adjustments) == wholeTrack(wholeAdjustments), "seed \(seed)")
     }
 }
 
