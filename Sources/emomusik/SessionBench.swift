@@ -26,17 +26,38 @@ struct SessionBench: ParsableCommand {
             and once the session is released, and what the session keeps for good
             (the committed scores, bar plans, records and decisions).
 
+            --method whole-piece composes each bar as the session composer did
+            before it composed incrementally (the whole piece so far for every
+            bar), to compare: the same music, at a cost that grows with the session.
+
             Examples:
               .build/release/emomusik bench session --minutes 30
               .build/release/emomusik bench session --minutes 30 --preset calm-down
+              .build/release/emomusik bench session --minutes 30 --method whole-piece
             """
     )
+
+    /// ``SessionComposer/Method`` on the command line.
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case incremental
+        case wholePiece = "whole-piece"
+
+        var method: SessionComposer.Method {
+            switch self {
+            case .incremental: .incremental
+            case .wholePiece: .wholePiece
+            }
+        }
+    }
 
     @Option(help: "Length of the session in minutes.")
     var minutes: Double = 30
 
     @Option(help: "Bars averaged at the start and at the end of the session.")
     var window: Int = 50
+
+    @Option(help: "How the session composer composes each bar.")
+    var method: Method = .incremental
 
     @OptionGroup(title: "Preset") var presetOptions: PresetOptions
 
@@ -54,11 +75,12 @@ struct SessionBench: ParsableCommand {
         let frames = (0...Int(seconds * 15)).map { LandmarkFrame(time: Double($0) / 15, points: face, confidence: 0.9) }
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("emomusik-bench-session-\(getpid()).log.jsonl").path
         defer { try? FileManager.default.removeItem(atPath: logPath) }
-        print(String(format: "session music: %@ of a scripted child (emotion changes every 20 s), mirror strategy, %@, no audio",
-                     formatTime(seconds), preset.map { "preset \($0.name)" } ?? "no preset"))
+        print(String(format: "session music: %@ of a scripted child (emotion changes every 20 s), mirror strategy, %@, composed %@, no audio",
+                     formatTime(seconds), preset.map { "preset \($0.name)" } ?? "no preset", method.rawValue))
 
         let before = MemoryFigures()
         var perBar: [(bars: Int, seconds: Double)] = []
+        var withoutBar = (frames: 0, seconds: 0.0)
         var kept = KeptBytes()
         var end = MemoryFigures()
         var committed = 0
@@ -67,14 +89,19 @@ struct SessionBench: ParsableCommand {
             let loop = SessionLoop(
                 recognizer: ScriptedChild(), strategy: try registry.makeStrategy(id: "mirror", options: [:]),
                 goal: preset?.goal ?? SessionGoal(target: .neutral), log: writer)
-            let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: preset, seed: 1), log: writer)
+            let conductor = SessionConductor(
+                loop: loop, music: SessionComposer(preset: preset, seed: 1, method: method.method), log: writer)
             for frame in frames {
                 let bars = conductor.music.committedBars
                 let start = DispatchTime.now().uptimeNanoseconds
                 conductor.process(frame)
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let now = conductor.music.committedBars
-                if now > bars { perBar.append((now - bars, elapsed)) }
+                if now > bars {
+                    perBar.append((now - bars, elapsed))
+                } else {
+                    withoutBar = (withoutBar.frames + 1, withoutBar.seconds + elapsed)
+                }
             }
             let summary = conductor.finish()
             writer.close()
@@ -92,13 +119,14 @@ struct SessionBench: ParsableCommand {
         }
         let n = min(window, perBar.count)
         let first = mean(perBar.prefix(n)), last = mean(perBar.suffix(n))
-        print(String(format: "%d bars committed; session thread per committed bar: first %d bars mean %.3f ms (worst %.3f ms), last %d bars mean %.3f ms (worst %.3f ms)",
-                     committed, first.bars, first.ms, first.worst, last.bars, last.ms, last.worst))
+        print(String(format: "%d bars committed; session thread per committed bar (the frame that commits it): first %d bars mean %.3f ms (worst %.3f ms), last %d bars mean %.3f ms (worst %.3f ms); a frame without a bar %.3f ms",
+                     committed, first.bars, first.ms, first.worst, last.bars, last.ms, last.worst,
+                     withoutBar.seconds / Double(max(withoutBar.frames, 1)) * 1000))
         print(String(format: "heap in use: %.2f MB before, %.2f MB at the end (%+.2f MB), %.2f MB once the session is released: the session held %.2f MB",
                      before.heapMB, end.heapMB, end.heapMB - before.heapMB, released.heapMB, end.heapMB - released.heapMB))
         print(String(format: "heap free but kept by malloc: %.2f MB before, %.2f MB at the end; RSS %.1f MB before, %.1f MB at the end, %.1f MB once released",
                      before.freeMB, end.freeMB, before.rssMB, end.rssMB, released.rssMB))
-        print(String(format: "kept for good (estimated from element sizes): scores %.2f MB (%d notes, played + before the envelope), bar plans %.2f MB, records %.2f MB, decisions %.2f MB (%d): %.2f MB",
+        print(String(format: "kept for good (estimated from element sizes): scores %.2f MB (%d notes, before the envelope and, with a preset, as played), bar plans %.2f MB, records %.2f MB, decisions %.2f MB (%d): %.2f MB",
                      Double(kept.scores) / 1e6, kept.notes, Double(kept.bars) / 1e6, Double(kept.records) / 1e6,
                      Double(kept.decisions) / 1e6, kept.decisionCount, Double(kept.total) / 1e6))
     }
@@ -138,7 +166,8 @@ private struct KeptBytes {
     init() {}
 
     init(_ music: SessionComposer, decisions: [DecisionRecord]) {
-        for score in [music.plainScore, music.score].compactMap({ $0 }) {
+        // Without a preset the played score is the composed one, kept once.
+        for score in [music.plainScore, music.preset == nil ? nil : music.score].compactMap({ $0 }) {
             for track in score.tracks {
                 notes += track.notes.count
                 scores += track.notes.count * MemoryLayout<Note>.stride + track.controls.count * MemoryLayout<ControlChange>.stride
