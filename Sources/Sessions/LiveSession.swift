@@ -163,6 +163,10 @@ public final class LiveSession {
     private var engineOffset: Int64 = 0
     private var sampleRate: Int = 0
     private var scheduledBars = 0
+    /// Per track, the first note that can still sound in a window starting at `tick` or later: the
+    /// notes before it end before `tick`. Windows move on, except after a reopened output goes back
+    /// to an earlier bar, which starts the search over.
+    private var soundingNotes: (tick: Int, first: [Int]) = (0, [])
     private var queued = 0
     private var finishedEngines: [LiveEngine.Statistics] = []
 
@@ -329,13 +333,23 @@ public final class LiveSession {
         let firstTick = bars.indices.contains(scheduledBars) ? bars[scheduledBars].startTick : score.endTick
         let lastTick = score.endTick
         let window = frame(firstTick)..<(flush ? Int64.max : frame(lastTick))
-        // The notes that can have an event in the window: those still sounding near its start.
+        // The notes that can have an event in the window: those still sounding near its start
+        // (searched from the first that could, so the cost does not grow with the session).
+        let from = firstTick - margin
+        if from < soundingNotes.tick || soundingNotes.first.count != score.tracks.count {
+            soundingNotes = (from, Array(repeating: 0, count: score.tracks.count))
+        }
         var part = score
         for t in part.tracks.indices {
-            part.tracks[t].notes = score.tracks[t].notes.filter { $0.endTick >= firstTick - margin && $0.tick < lastTick }
+            let notes = score.tracks[t].notes
+            var first = soundingNotes.first[t]
+            while first < notes.count && notes[first].endTick < from { first += 1 }
+            soundingNotes.first[t] = first
+            part.tracks[t].notes = notes[first...].filter { $0.endTick >= from && $0.tick < lastTick }
             part.tracks[t].programChanges = score.tracks[t].programChanges.filter { $0.tick >= firstTick }
             part.tracks[t].controls = score.tracks[t].controls.filter { $0.tick >= firstTick }
         }
+        soundingNotes.tick = from
         for var event in EventSchedule(score: part, sampleRate: rate).events where window.contains(event.sampleTime) {
             // Header program changes and controls sit at frame 0: only the first window holds them.
             event.sampleTime -= engineOffset

@@ -57,9 +57,10 @@ public struct EventSchedule: Sendable, Hashable {
     public init(score: Score, sampleRate: Int) {
         precondition(sampleRate > 0, "sample rate must be positive")
         self.sampleRate = sampleRate
-        let tempoMap = score.tempoMap
+        // The tempo map's time at each change, so each event's time costs a binary search.
+        let clocks = TempoMap.Clocks(score.tempoMap)
         func frame(atTick tick: Int) -> Int64 {
-            Self.quantise(Int64((tempoMap.microseconds(atTick: max(tick, 0)) * Double(sampleRate) / 1_000_000).rounded()))
+            Self.quantise(Int64((clocks.microseconds(atTick: max(tick, 0)) * Double(sampleRate) / 1_000_000).rounded()))
         }
         var events: [ScheduledEvent] = []
         events.reserveCapacity(score.tracks.reduce(0) { $0 + 1 + $1.programChanges.count + $1.controls.count + 2 * $1.notes.count })

@@ -36,6 +36,42 @@ struct TempoMapTests {
         #expect(PitchClass(name: "H") == nil)
     }
 
+    @Test("the map, its clocks at each change and a clock run change by change all sum as the map did, to the last bit",
+          arguments: 0..<20)
+    func clocksAgreeWithTheMap(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        // Tempos that do not divide evenly, so a different order of sums would show.
+        let changes = (0..<Int(random.next() % 300) + 1).map { _ in
+            TempoChange(tick: Int(random.next() % 500_000), microsecondsPerQuarter: 300_000 + Int(random.next() % 700_001))
+        }
+        let map = TempoMap(changes: changes)
+        // The sum as the map made it before the clock: segment by segment from tick 0.
+        func summed(_ tick: Int) -> Double {
+            let last = map.changes.lastIndex { $0.tick <= tick } ?? 0
+            var total = 0.0
+            for i in 0...last {
+                let end = i == last ? tick : map.changes[i + 1].tick
+                total += Double(end - map.changes[i].tick) * Double(map.changes[i].microsecondsPerQuarter) / Double(map.ticksPerQuarter)
+            }
+            return total
+        }
+        let clocks = TempoMap.Clocks(map)
+        var clock = TempoClock(ticksPerQuarter: map.ticksPerQuarter, first: map.changes[0])
+        var next = 1
+        for tick in (0..<400).map({ _ in Int(random.next() % 520_000) }).sorted() {
+            while next < map.changes.count && map.changes[next].tick <= tick {
+                clock.append(map.changes[next])
+                next += 1
+            }
+            let expected = summed(tick)
+            #expect(map.microseconds(atTick: tick) == expected, "seed \(seed), tick \(tick)")
+            #expect(clocks.microseconds(atTick: tick) == expected, "seed \(seed), tick \(tick)")
+            #expect(clock.microseconds(atTick: tick) == expected, "seed \(seed), tick \(tick)")
+            #expect(clock.bpm == map.bpm(atTick: tick))
+        }
+        #expect(clocks.microseconds(atTick: -5) == map.microseconds(atTick: -5))
+    }
+
     @Test("bar starts follow time-signature changes")
     func barStarts() {
         let score = Score(

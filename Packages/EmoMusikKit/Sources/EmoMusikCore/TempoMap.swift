@@ -128,3 +128,33 @@ public struct TempoClock: Hashable, Sendable {
     /// The tempo from ``latest`` on, in quarter notes per minute.
     public var bpm: Double { latest.bpm }
 }
+
+extension TempoMap {
+    /// The map's ``TempoClock`` at each of its changes, for many lookups: the time of a tick is
+    /// then a binary search away instead of a sum over the changes before it, and the same
+    /// `Double` as ``microseconds(atTick:)`` gives.
+    public struct Clocks: Sendable {
+        private let clocks: [TempoClock]
+
+        public init(_ map: TempoMap) {
+            var clock = TempoClock(ticksPerQuarter: map.ticksPerQuarter, first: map.changes[0])
+            var clocks = [clock]
+            clocks.reserveCapacity(map.changes.count)
+            for change in map.changes.dropFirst() {
+                clock.append(change)
+                clocks.append(clock)
+            }
+            self.clocks = clocks
+        }
+
+        /// Microseconds from the start to `tick`, as ``TempoMap/microseconds(atTick:)``.
+        public func microseconds(atTick tick: Int) -> Double {
+            var low = 0, high = clocks.count - 1
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if clocks[mid].latest.tick <= tick { low = mid } else { high = mid - 1 }
+            }
+            return clocks[low].microseconds(atTick: tick)
+        }
+    }
+}
