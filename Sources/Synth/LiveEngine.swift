@@ -71,6 +71,17 @@ public final class LiveEngine: @unchecked Sendable {
         public var realTimeScheduling: Bool
         /// Samples held at ``Configuration/ceilingDBFS``.
         public var clippedSamples: Int = 0
+        /// CPU time the audio thread spent in the period of ``maxRenderNanoseconds`` (the worst
+        /// wall-clock render). Far below it means the thread was not running for most of that
+        /// period (preempted, or its virtual CPU descheduled by the hypervisor), not that the
+        /// rendering was slow.
+        public var worstRenderCPUNanoseconds: Int64 = 0
+        /// Longest CPU time the audio thread spent rendering one period, in nanoseconds.
+        public var maxRenderCPUNanoseconds: Int64 = 0
+        /// Time the audio thread spent runnable but waiting for a CPU, in nanoseconds, from the
+        /// kernel's `schedstat` as the thread ends (nil while it runs, or if the kernel does not
+        /// say). With SCHED_FIFO this stays small even when the machine is busy.
+        public var runQueueWaitNanoseconds: Int64? = nil
     }
 
     /// A marker event (``markerController``) as the audio thread applied it, for latency measurement.
@@ -115,6 +126,9 @@ public final class LiveEngine: @unchecked Sendable {
     private let maxLate = Atomic<Int>(0)
     private let maxRender = Atomic<Int>(0)
     private let totalRender = Atomic<Int>(0)
+    private let worstRenderCPU = Atomic<Int>(0)
+    private let maxRenderCPU = Atomic<Int>(0)
+    private let runQueueWait = Atomic<Int>(-1)
     private let cpu = Atomic<Int>(0)
     private let realTime = Atomic<Bool>(false)
     private let failure = Atomic<Int>(0)
@@ -165,6 +179,7 @@ public final class LiveEngine: @unchecked Sendable {
         let thread = Thread { [self] in
             self.prepareAudioThread()
             self.runAudioLoop()
+            self.runQueueWait.store(Self.threadRunQueueWait() ?? -1, ordering: .releasing)
             self.finished.signal()
         }
         thread.name = "emomusik.audio"
@@ -243,7 +258,10 @@ public final class LiveEngine: @unchecked Sendable {
             audioThreadCPUNanoseconds: Int64(cpu.load(ordering: .relaxed)),
             periodNanoseconds: Int64(configuration.periodFrames) * 1_000_000_000 / Int64(sampleRate),
             realTimeScheduling: realTime.load(ordering: .relaxed),
-            clippedSamples: clipped.load(ordering: .relaxed))
+            clippedSamples: clipped.load(ordering: .relaxed),
+            worstRenderCPUNanoseconds: Int64(worstRenderCPU.load(ordering: .relaxed)),
+            maxRenderCPUNanoseconds: Int64(maxRenderCPU.load(ordering: .relaxed)),
+            runQueueWaitNanoseconds: { let wait = runQueueWait.load(ordering: .acquiring); return wait < 0 ? nil : Int64(wait) }())
     }
 
     // MARK: Audio side
@@ -259,6 +277,34 @@ public final class LiveEngine: @unchecked Sendable {
         var parameters = sched_param()
         parameters.sched_priority = 40
         realTime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0, ordering: .relaxed)
+    }
+
+    /// [audio, after the loop] The calling thread's time waiting on a run queue, in nanoseconds:
+    /// the second field of `/proc/thread-self/schedstat`. Nil if the file cannot be read.
+    private static func threadRunQueueWait() -> Int? {
+        let file = open("/proc/thread-self/schedstat", O_RDONLY)
+        guard file >= 0 else { return nil }
+        defer { close(file) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 96) { bytes -> Int? in
+            let count = read(file, bytes.baseAddress, bytes.count)
+            guard count > 0 else { return nil }
+            // "<on-CPU ns> <waiting ns> <time slices>\n"
+            var field = 0
+            var value = 0
+            var digits = 0
+            for byte in bytes[..<count] {
+                if byte >= 0x30 && byte <= 0x39 {
+                    value = value &* 10 &+ Int(byte - 0x30)
+                    digits += 1
+                } else {
+                    if digits > 0 && field == 1 { return value }
+                    if digits > 0 { field += 1 }
+                    value = 0
+                    digits = 0
+                }
+            }
+            return nil
+        }
     }
 
     /// [audio] The loop. No allocation, locks, logging or Foundation from here on.
@@ -289,6 +335,7 @@ public final class LiveEngine: @unchecked Sendable {
                 }
             }
             let renderStart = monotonicNanoseconds()
+            let renderCPUStart = threadCPUNanoseconds()
             let periodEnd = position + Int64(period)
             var pending = 0
             var blockStart = position
@@ -335,8 +382,14 @@ public final class LiveEngine: @unchecked Sendable {
                 }
                 if held > 0 { clipped.wrappingAdd(held, ordering: .relaxed) }
             }
+            // The CPU interval nests inside the wall interval: read inside out.
+            let renderCPU = Int(threadCPUNanoseconds() - renderCPUStart)
             let renderTime = Int(monotonicNanoseconds() - renderStart)
-            if renderTime > maxRender.load(ordering: .relaxed) { maxRender.store(renderTime, ordering: .relaxed) }
+            if renderTime > maxRender.load(ordering: .relaxed) {
+                maxRender.store(renderTime, ordering: .relaxed)
+                worstRenderCPU.store(renderCPU, ordering: .relaxed)
+            }
+            if renderCPU > maxRenderCPU.load(ordering: .relaxed) { maxRenderCPU.store(renderCPU, ordering: .relaxed) }
             totalRender.wrappingAdd(renderTime, ordering: .relaxed)
 
             let result = sink.write(samples, frames: period)

@@ -71,6 +71,7 @@ public final class NullSink: AudioSink, @unchecked Sendable {
     private let periods = Atomic<Int>(0)
     private let late = Atomic<Int>(0)
     private let maxLate = Atomic<Int>(0)
+    private let maxOversleep = Atomic<Int>(0)
     /// The monotonic time at which frame 0 plays (moved on each underrun's re-anchoring); 0 before the first write.
     private let publishedAnchor = Atomic<Int>(0)
     private var sampleRate = 0
@@ -91,6 +92,7 @@ public final class NullSink: AudioSink, @unchecked Sendable {
         periods.store(0, ordering: .relaxed)
         late.store(0, ordering: .relaxed)
         maxLate.store(0, ordering: .relaxed)
+        maxOversleep.store(0, ordering: .relaxed)
     }
 
     public var outputLatencyFrames: Int { (bufferPeriods - 1) * periodFrames }
@@ -107,6 +109,10 @@ public final class NullSink: AudioSink, @unchecked Sendable {
     public var statistics: (periods: Int, latePeriods: Int, maxLateNanoseconds: Int64) {
         (periods.load(ordering: .relaxed), late.load(ordering: .relaxed), Int64(maxLate.load(ordering: .relaxed)))
     }
+
+    /// The longest the audio thread woke after the moment it slept until (a free buffer slot), in
+    /// nanoseconds: the scheduler's wake-up latency, which a period's lateness includes.
+    public var maxOversleepNanoseconds: Int64 { Int64(maxOversleep.load(ordering: .relaxed)) }
 
     public func write(_ buffer: UnsafeBufferPointer<Float>, frames: Int) -> SinkWriteResult {
         let now = monotonicNanoseconds()
@@ -129,7 +135,11 @@ public final class NullSink: AudioSink, @unchecked Sendable {
             // Block while the buffer is full: period n gets a slot when period n - bufferPeriods
             // has finished playing, at anchor + (n - bufferPeriods + 1) × period.
             let slotFree = anchor + Int64((Double(index - Int64(bufferPeriods) + 1) * periodNanoseconds).rounded())
-            if slotFree > now { sleep(untilMonotonic: slotFree) }
+            if slotFree > now {
+                sleep(untilMonotonic: slotFree)
+                let oversleep = Int(monotonicNanoseconds() - slotFree)
+                if oversleep > maxOversleep.load(ordering: .relaxed) { maxOversleep.store(oversleep, ordering: .relaxed) }
+            }
         }
         index += 1
         periods.wrappingAdd(1, ordering: .relaxed)

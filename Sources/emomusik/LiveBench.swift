@@ -43,6 +43,11 @@ struct LiveBench: ParsableCommand {
     @Option(help: "Frames per audio period (a multiple of 64).")
     var period: Int = 256
 
+    @Option(help: ArgumentHelp(
+        "Periods the null sink buffers, like a sound card's buffer (2: double buffering).",
+        discussion: "The default matches `session live`. A period arriving more than this many periods minus one late is an underrun."))
+    var bufferPeriods: Int = 4
+
     @Option(help: "Seconds between scripted changes, on average.")
     var changeInterval: Double = 1.3
 
@@ -54,6 +59,7 @@ struct LiveBench: ParsableCommand {
     func validate() throws {
         guard minutes > 0, minutes <= 120 else { throw ValidationError("--minutes must be in 0...120.") }
         guard period >= 64, period <= 8192, period % 64 == 0 else { throw ValidationError("--period must be a multiple of 64 in 64...8192.") }
+        guard (2...16).contains(bufferPeriods) else { throw ValidationError("--buffer-periods must be in 2...16.") }
         guard changeInterval >= 0.1 else { throw ValidationError("--change-interval must be at least 0.1 s.") }
     }
 
@@ -73,13 +79,13 @@ struct LiveBench: ParsableCommand {
         let totalFrames = Int64(seconds * Double(sampleRate))
         let beats = beatFrames(score, sampleRate: sampleRate, until: totalFrames + Int64(sampleRate) * 4)
 
-        let sink = NullSink()
+        let sink = NullSink(bufferPeriods: bufferPeriods)
         let engine = try LiveEngine(
             soundfontPath: try audio.resolveSoundfont(), settings: settings, sink: sink,
             configuration: .init(periodFrames: period, maxFrames: totalFrames))
         let periodSeconds = Double(period) / Double(sampleRate)
-        print(String(format: "live: %@ of music, %d events, %d Hz, period %d frames (%.2f ms), null sink paced by the real clock",
-                     formatTime(seconds), schedule.events.count, sampleRate, period, periodSeconds * 1000))
+        print(String(format: "live: %@ of music, %d events, %d Hz, period %d frames (%.2f ms), null sink of %d periods paced by the real clock",
+                     formatTime(seconds), schedule.events.count, sampleRate, period, periodSeconds * 1000, bufferPeriods))
 
         var random = SystemRandomNumberGenerator.Seeded(seed: 5)
         var pushed: [Int64: (at: Int64, beat: Double)] = [:]  // scheduled frame → when, and the length of its beat (s)
@@ -88,6 +94,7 @@ struct LiveBench: ParsableCommand {
         var beatIndex = 0, eventIndex = 0
         let rssStart = residentSetBytes()
         let usageStart = processCPUSeconds()
+        let steal = StealTime()
         let wallStart = monotonic()
         var nextChange = wallStart + Int64(random.exponential(mean: changeInterval) * 1e9)
         try engine.start()
@@ -157,13 +164,7 @@ struct LiveBench: ParsableCommand {
         print(String(format: "underruns: %d in %d periods (%@ paced); worst lateness %.2f ms; events dropped %d, late %d",
                      stats.underruns, stats.periodsRendered, formatTime(wall), Double(stats.maxLateNanoseconds) / 1e6,
                      stats.eventsDropped, stats.eventsLate))
-        print(String(format: "audio thread: worst block %.3f ms against a %.3f ms period (%.1f %%), mean %.3f ms; real-time scheduling %@",
-                     Double(stats.maxRenderNanoseconds) / 1e6, periodSeconds * 1000,
-                     Double(stats.maxRenderNanoseconds) / 1e9 / periodSeconds * 100,
-                     Double(stats.totalRenderNanoseconds) / 1e6 / Double(max(stats.periodsRendered, 1)),
-                     stats.realTimeScheduling ? "yes" : "no (no privilege; normal priority)"))
-        print(String(format: "CPU: audio thread %.1f %% of one core, whole process %.1f %%",
-                     Double(stats.audioThreadCPUNanoseconds) / 1e9 / wall * 100, cpu / wall * 100))
+        printAudioThread(stats, periodSeconds: periodSeconds, wall: wall, processCPU: cpu, sink: sink, steal: steal)
         print(String(format: "memory (RSS): %.1f MB at start, %.1f MB at end (%+.1f MB)",
                      Double(rssStart) / 1e6, Double(rssEnd) / 1e6, Double(rssEnd - rssStart) / 1e6))
         if let failure = engine.sinkFailure { throw EmoMusikError(.audioOutput, "the sink failed with code \(failure)") }
@@ -184,17 +185,18 @@ struct LiveBench: ParsableCommand {
         let face = [SIMD2<Float>](repeating: .zero, count: 68)
         let frames = (0...Int(seconds * 15)).map { LandmarkFrame(time: Double($0) / 15, points: face, confidence: 0.9) }
         let soundfont = try audio.resolveSoundfont()
-        var sink = NullSink()
+        var sink = NullSink(bufferPeriods: bufferPeriods)
         let session = LiveSession(conductor: conductor) {
-            sink = NullSink()
+            sink = NullSink(bufferPeriods: bufferPeriods)
             return try LiveEngine(soundfontPath: soundfont, settings: settings, sink: sink, configuration: .init(periodFrames: period))
         }
         let periodSeconds = Double(period) / Double(settings.sampleRate)
-        print(String(format: "live session: %@ of a scripted child (emotion changes every 20 s), mirror strategy, %d Hz, period %d frames (%.2f ms), null sink paced by the real clock",
-                     formatTime(seconds), settings.sampleRate, period, periodSeconds * 1000))
+        print(String(format: "live session: %@ of a scripted child (emotion changes every 20 s), mirror strategy, %d Hz, period %d frames (%.2f ms), null sink of %d periods paced by the real clock",
+                     formatTime(seconds), settings.sampleRate, period, periodSeconds * 1000, bufferPeriods))
         let rssBefore = residentSetBytes()
         var rssStart = 0  // once the synth and the first bars are in memory
         let usageStart = processCPUSeconds()
+        let steal = StealTime()
         let wallStart = monotonic()
         let outcome = try session.run(source: RecordedLandmarkSource(frames: frames), stop: { false }) { time in
             if rssStart == 0 && time >= min(15, seconds / 2) { rssStart = residentSetBytes() }
@@ -216,15 +218,26 @@ struct LiveBench: ParsableCommand {
         print("music: \(bars.count) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped")
         print(String(format: "underruns: %d in %d periods (%@ paced); worst lateness %.2f ms",
                      stats.underruns, stats.periodsRendered, formatTime(wall), Double(stats.maxLateNanoseconds) / 1e6))
-        print(String(format: "audio thread: worst block %.3f ms against a %.3f ms period (%.1f %%), mean %.3f ms",
-                     Double(stats.maxRenderNanoseconds) / 1e6, periodSeconds * 1000,
-                     Double(stats.maxRenderNanoseconds) / 1e9 / periodSeconds * 100,
-                     Double(stats.totalRenderNanoseconds) / 1e6 / Double(max(stats.periodsRendered, 1))))
-        print(String(format: "CPU: audio thread %.1f %% of one core, whole process %.1f %%",
-                     Double(stats.audioThreadCPUNanoseconds) / 1e9 / wall * 100, cpu / wall * 100))
+        printAudioThread(stats, periodSeconds: periodSeconds, wall: wall, processCPU: cpu, sink: sink, steal: steal)
         print(String(format: "memory (RSS): %.1f MB before the session, %.1f MB once it plays (%.0f s in), %.1f MB at the end (%+.1f MB while playing)",
                      Double(rssBefore) / 1e6, Double(rssStart) / 1e6, min(15, seconds / 2), Double(rssEnd) / 1e6,
                      Double(rssEnd - rssStart) / 1e6))
+    }
+
+    /// The audio thread's lines: its worst and mean period against the period length, whether the
+    /// worst was work or time off the CPU, how it was scheduled, and its CPU share.
+    private func printAudioThread(_ stats: LiveEngine.Statistics, periodSeconds: Double, wall: Double, processCPU: Double,
+                                  sink: NullSink, steal: StealTime) {
+        let worst = Double(stats.maxRenderNanoseconds) / 1e6
+        let worstOnCPU = Double(stats.worstRenderCPUNanoseconds) / 1e6
+        print(String(format: "audio thread: worst block %.3f ms against a %.3f ms period (%.1f %%), %.3f ms of it on the CPU%@; longest on the CPU %.3f ms; mean %.3f ms",
+                     worst, periodSeconds * 1000, worst / 1000 / periodSeconds * 100, worstOnCPU,
+                     worstOnCPU < worst / 2 ? " (the thread was off the CPU for the rest)" : "",
+                     Double(stats.maxRenderCPUNanoseconds) / 1e6,
+                     Double(stats.totalRenderNanoseconds) / 1e6 / Double(max(stats.periodsRendered, 1))))
+        print(steal.schedulingSummary(stats, worstWakeNanoseconds: sink.maxOversleepNanoseconds, wallSeconds: wall))
+        print(String(format: "CPU: audio thread %.1f %% of one core, whole process %.1f %%",
+                     Double(stats.audioThreadCPUNanoseconds) / 1e9 / wall * 100, processCPU / wall * 100))
     }
 
     /// Frames of every beat (quarter note) on the 64-frame grid, extended at the last tempo until `frames`.

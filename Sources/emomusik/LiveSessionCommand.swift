@@ -127,9 +127,10 @@ struct LiveSessionCommand: ParsableCommand {
         }
         print("session: \(formatTime(s.duration)) live, \(s.frames) frames, \(s.decisions.count) decisions by \(prepared.strategyID); \(ending)")
         print("music: \(conductor.music.committedBars) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped")
-        print(String(format: "audio: %d periods, %d underruns, worst block %.2f ms of %.2f ms, %d samples held at the ceiling",
+        print(String(format: "audio: %d periods, %d underruns, worst block %.2f ms of %.2f ms (%.2f ms of it on the CPU), %d samples held at the ceiling",
                      stats.periodsRendered, stats.underruns, Double(stats.maxRenderNanoseconds) / 1e6,
-                     Double(stats.periodNanoseconds) / 1e6, stats.clippedSamples))
+                     Double(stats.periodNanoseconds) / 1e6, Double(stats.worstRenderCPUNanoseconds) / 1e6,
+                     stats.clippedSamples))
         let delays = s.responseDelays.sorted()
         if let worst = delays.last {
             let queued = Double(sink.outputLatencyFrames) / Double(prepared.audio.sampleRate)
