@@ -153,6 +153,10 @@ public final class LiveSession {
         /// Times the output failed, and times it was reopened.
         public var outputFailures: Int
         public var outputReopened: Int
+        /// The least time, in seconds, by which a bar's first frame was still ahead of the audio
+        /// thread when the bar was queued (nil if no bar was queued while the output ran): how
+        /// much of ``SessionConductor/lead`` the session needed.
+        public var closestQueueing: Double?
     }
 
     public let conductor: SessionConductor
@@ -168,6 +172,7 @@ public final class LiveSession {
     /// to an earlier bar, which starts the search over.
     private var soundingNotes: (tick: Int, first: [Int]) = (0, [])
     private var queued = 0
+    private var closestQueueing: Int64?
     private var finishedEngines: [LiveEngine.Statistics] = []
 
     /// `openOutput` makes a fresh engine on the output (called once at the start, and again to
@@ -313,7 +318,8 @@ public final class LiveSession {
         if let engine { finishedEngines.append(engine.statistics) }
         return Outcome(
             summary: summary, reason: reason, engine: Self.combined(finishedEngines), eventsQueued: queued,
-            outputFailures: failures, outputReopened: reopened)
+            outputFailures: failures, outputReopened: reopened,
+            closestQueueing: closestQueueing.map { Double($0) / rate })
     }
 
     /// Queues the events of the bars committed since the last call (from ``scheduledBars``):
@@ -350,6 +356,11 @@ public final class LiveSession {
             part.tracks[t].controls = score.tracks[t].controls.filter { $0.tick >= firstTick }
         }
         soundingNotes.tick = from
+        if scheduledBars < bars.count, engine.framesRendered > 0 {
+            // Once the audio runs: how far ahead of it this bar is queued.
+            let ahead = frame(firstTick) - engineOffset - engine.framesRendered
+            closestQueueing = min(closestQueueing ?? ahead, ahead)
+        }
         for var event in EventSchedule(score: part, sampleRate: rate).events where window.contains(event.sampleTime) {
             // Header program changes and controls sit at frame 0: only the first window holds them.
             event.sampleTime -= engineOffset
@@ -400,7 +411,14 @@ public final class LiveSession {
             total.maxLateNanoseconds = max(total.maxLateNanoseconds, next.maxLateNanoseconds)
             total.eventsDropped += next.eventsDropped
             total.eventsLate += next.eventsLate
-            total.maxRenderNanoseconds = max(total.maxRenderNanoseconds, next.maxRenderNanoseconds)
+            if next.maxRenderNanoseconds > total.maxRenderNanoseconds {
+                total.maxRenderNanoseconds = next.maxRenderNanoseconds
+                total.worstRenderCPUNanoseconds = next.worstRenderCPUNanoseconds
+            }
+            total.maxRenderCPUNanoseconds = max(total.maxRenderCPUNanoseconds, next.maxRenderCPUNanoseconds)
+            if let waited = next.runQueueWaitNanoseconds {
+                total.runQueueWaitNanoseconds = (total.runQueueWaitNanoseconds ?? 0) + waited
+            }
             total.totalRenderNanoseconds += next.totalRenderNanoseconds
             total.audioThreadCPUNanoseconds += next.audioThreadCPUNanoseconds
             total.clippedSamples += next.clippedSamples

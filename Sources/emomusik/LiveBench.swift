@@ -48,6 +48,9 @@ struct LiveBench: ParsableCommand {
         discussion: "The default matches `session live`. A period arriving more than this many periods minus one late is an underrun."))
     var bufferPeriods: Int = 4
 
+    @Option(help: "With --session: seconds before its start that a bar is composed and queued.")
+    var lead: Double = 0.5
+
     @Option(help: "Seconds between scripted changes, on average.")
     var changeInterval: Double = 1.3
 
@@ -60,6 +63,7 @@ struct LiveBench: ParsableCommand {
         guard minutes > 0, minutes <= 120 else { throw ValidationError("--minutes must be in 0...120.") }
         guard period >= 64, period <= 8192, period % 64 == 0 else { throw ValidationError("--period must be a multiple of 64 in 64...8192.") }
         guard (2...16).contains(bufferPeriods) else { throw ValidationError("--buffer-periods must be in 2...16.") }
+        guard lead >= 0.05, lead <= 5 else { throw ValidationError("--lead must be in 0.05...5 seconds.") }
         guard changeInterval >= 0.1 else { throw ValidationError("--change-interval must be at least 0.1 s.") }
     }
 
@@ -181,7 +185,7 @@ struct LiveBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let writer = try SessionLogWriter(path: logPath)
         let loop = SessionLoop(recognizer: ScriptedChild(), strategy: strategy, goal: SessionGoal(target: .neutral), log: writer)
-        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: nil, seed: 1), log: writer)
+        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: nil, seed: 1), log: writer, lead: lead)
         let face = [SIMD2<Float>](repeating: .zero, count: 68)
         let frames = (0...Int(seconds * 15)).map { LandmarkFrame(time: Double($0) / 15, points: face, confidence: 0.9) }
         let soundfont = try audio.resolveSoundfont()
@@ -215,7 +219,8 @@ struct LiveBench: ParsableCommand {
             print(String(format: "decision → audible: median %.2f s, max %.2f s over %d changed decisions (the next bar line not yet queued: at most the %.1f s lead + the longest bar %.2f s + %.1f ms queued output)",
                          delays[delays.count / 2], worst, delays.count, conductor.lead, longestBar, queued * 1000))
         }
-        print("music: \(bars.count) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped")
+        print("music: \(bars.count) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped"
+              + (outcome.closestQueueing.map { String(format: "; every bar queued at least %.0f ms before the audio thread reached it (lead %.2f s)", $0 * 1000, conductor.lead) } ?? ""))
         print(String(format: "underruns: %d in %d periods (%@ paced); worst lateness %.2f ms",
                      stats.underruns, stats.periodsRendered, formatTime(wall), Double(stats.maxLateNanoseconds) / 1e6))
         printAudioThread(stats, periodSeconds: periodSeconds, wall: wall, processCPU: cpu, sink: sink, steal: steal)

@@ -56,7 +56,13 @@ struct LiveSessionCommand: ParsableCommand {
     @Option(help: "Periods the device buffers (latency = (periods − 1) × period).")
     var bufferPeriods: Int = 4
 
+    @Option(help: ArgumentHelp(
+        "Seconds before its start that a bar is composed and queued.",
+        discussion: "Shorter: a decision reaches the music sooner; too short for the machine, and notes come late (counted in the summary)."))
+    var lead: Double = 0.5
+
     func validate() throws {
+        guard lead >= 0.05, lead <= 5 else { throw ValidationError("--lead must be in 0.05...5 seconds.") }
         guard period >= 64, period <= 8192, period % 64 == 0 else { throw ValidationError("--period must be a multiple of 64 in 64...8192.") }
         guard (2...16).contains(bufferPeriods) else { throw ValidationError("--buffer-periods must be in 2...16.") }
     }
@@ -80,7 +86,8 @@ struct LiveSessionCommand: ParsableCommand {
 
         let writer = try SessionLogWriter(path: prepared.logPath)
         let loop = prepared.makeLoop(log: writer)
-        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: prepared.loaded?.preset, seed: session.seed), log: writer)
+        let conductor = SessionConductor(
+            loop: loop, music: SessionComposer(preset: prepared.loaded?.preset, seed: session.seed), log: writer, lead: lead)
         let landmarks: any LiveLandmarkSource = frames.map { RecordedLandmarkSource(frames: $0) } ?? LineLandmarkSource(handle: .standardInput)
 
         // A parent may have started us with these signals blocked (some process launchers do):

@@ -30,6 +30,10 @@ struct LiveSessionTests {
 
         #expect(outcome.reason == "source-ended")
         #expect(outcome.engine.eventsLate == 0 && outcome.engine.eventsDropped == 0, "every bar was queued before it was due")
+        // Bars after the first were queued while the audio ran, ahead of it but no more than the
+        // lead (plus a poll) ahead.
+        let closest = try #require(outcome.closestQueueing)
+        #expect(closest > 0 && closest <= conductor.lead + 0.05, "closest queueing \(closest) s, lead \(conductor.lead) s")
         #expect(sink.framesDropped == 0)
         let score = try #require(conductor.music.score)
         #expect(conductor.music.isClosed)
