@@ -157,6 +157,16 @@ public final class LiveSession {
         /// thread when the bar was queued (nil if no bar was queued while the output ran): how
         /// much of ``SessionConductor/lead`` the session needed.
         public var closestQueueing: Double?
+        /// For every decision that changed the music (as ``SessionLoop/Summary/responseDelays``),
+        /// on the wall clock: seconds from the poll that made it to the poll that found its bar line
+        /// rendered and handed to the output (to within ``Configuration/pollInterval``). Add the
+        /// output's queued latency for the time until it is heard. Unlike the summary's delays,
+        /// these stay true after underruns have set the music behind the wall clock.
+        public var responseDelays: [Double]
+        /// Seconds the output's clock was behind the wall clock at the end: the time underruns (or
+        /// a stalled machine) took from the music, which then plays that much later than the
+        /// landmarks it follows.
+        public var outputLag: Double
     }
 
     public let conductor: SessionConductor
@@ -217,12 +227,37 @@ public final class LiveSession {
         var nextReopen = 0.0
         var failures = 0, reopened = 0
         var latest = 0.0
+        // Changed decisions waiting to be heard: when made, and their bar line on the session's frames.
+        var awaited: [(decided: Double, frame: Int64)] = []
+        var responseDelays: [Double] = []
+        var seenDecisions = loop.decisionsSoFar.count
+        var lastDecision = loop.decisionsSoFar.last
         // The session clock: the output's, never ahead of the wall clock (an output that does not
         // pace, like ALSA's null device, would otherwise run the composer ahead of the child);
         // the wall clock while there is no output.
         func clock(_ now: Double) -> Double {
             guard let engine else { return now }
             return min(Double(engineOffset + engine.framesRendered) / rate, now)
+        }
+        // Decisions made since the last call that change the music: awaited from `now`.
+        func awaitNewDecisions(_ now: Double) {
+            let decisions = loop.decisionsSoFar
+            for decision in decisions[seenDecisions...] {
+                if let last = lastDecision, decision.changesMusic(after: last) {
+                    awaited.append((now, Int64((decision.effectiveTime * rate).rounded())))
+                }
+                lastDecision = decision
+            }
+            seenDecisions = decisions.count
+        }
+        // The changed decisions whose bar lines the output has now rendered.
+        func hear(_ now: Double) {
+            guard let engine else { return }
+            let rendered = engineOffset + engine.framesRendered
+            while let first = awaited.first, first.frame <= rendered {
+                responseDelays.append(now - first.decided)
+                awaited.removeFirst()
+            }
         }
         while true {
             let now = Self.monotonic() - began
@@ -280,6 +315,8 @@ public final class LiveSession {
             }
             conductor.tick(clock(now))
             if engine == nil { scheduledBars = conductor.music.bars.count } else { queueCommittedBars() }
+            awaitNewDecisions(now)
+            hear(now)
             if let engine {
                 let statistics = engine.statistics
                 let interval = configuration.underrunLogInterval
@@ -300,8 +337,11 @@ public final class LiveSession {
             usleep(UInt32(configuration.pollInterval * 1e6))
         }
 
-        let end = max(latest, clock(Self.monotonic() - began))
+        let stopped = Self.monotonic() - began
+        let outputLag = max(0, stopped - clock(stopped))
+        let end = max(latest, clock(stopped))
         let summary = conductor.finish(at: end, reason: reason)
+        awaitNewDecisions(stopped)
         if reason == "source-ended" {
             if engine != nil { queueCommittedBars(flush: true) }
             // Let the closing bars play and the last chord ring, then fade (or fade now if stopped).
@@ -310,6 +350,7 @@ public final class LiveSession {
                 clock(Self.monotonic() - began) < musicEnd + configuration.ringSeconds
             {
                 usleep(UInt32(configuration.pollInterval * 1e6))
+                hear(Self.monotonic() - began)
             }
             engine?.stop(fadeSeconds: stop() ? configuration.stopFadeSeconds : configuration.closingFadeSeconds)
         } else {
@@ -319,7 +360,7 @@ public final class LiveSession {
         return Outcome(
             summary: summary, reason: reason, engine: Self.combined(finishedEngines), eventsQueued: queued,
             outputFailures: failures, outputReopened: reopened,
-            closestQueueing: closestQueueing.map { Double($0) / rate })
+            closestQueueing: closestQueueing.map { Double($0) / rate }, responseDelays: responseDelays, outputLag: outputLag)
     }
 
     /// Queues the events of the bars committed since the last call (from ``scheduledBars``):

@@ -69,19 +69,25 @@ public final class SessionConductor {
 extension SessionLoop.Summary {
     /// For every decision that changed the music's target: seconds from the decision to the bar
     /// line from which the music follows it (its effective time). Add the output's queued latency
-    /// for the time until it is heard.
+    /// for the time until it is heard. Both times are the session's clock; a live session whose
+    /// output lost time to underruns measures the same on the wall clock as
+    /// ``LiveSession/Outcome/responseDelays``.
     public var responseDelays: [Double] {
         var delays: [Double] = []
         var previous: DecisionRecord?
         for decision in decisions {
-            if let previous, previous.target == decision.target, previous.palette == decision.palette,
-                previous.percussion == decision.percussion
-            {
-                continue
-            }
+            if let previous, !decision.changesMusic(after: previous) { continue }
             if previous != nil { delays.append(decision.effectiveTime - decision.t) }
             previous = decision
         }
         return delays
+    }
+}
+
+extension DecisionRecord {
+    /// Whether the music follows this decision differently from `previous`: another target,
+    /// palette or percussion.
+    public func changesMusic(after previous: DecisionRecord) -> Bool {
+        target != previous.target || palette != previous.palette || percussion != previous.percussion
     }
 }

@@ -211,13 +211,17 @@ struct LiveBench: ParsableCommand {
         let rssEnd = residentSetBytes()
         let stats = outcome.engine
         let queued = Double(sink.outputLatencyFrames) / Double(settings.sampleRate)
-        let delays = outcome.summary.responseDelays.map { $0 + queued }.sorted()
+        let delays = outcome.responseDelays.map { $0 + queued }.sorted()
         let bars = conductor.music.bars
         let starts = bars.map(\.startSeconds)
         let longestBar = zip(starts.dropFirst(), starts).map { $0 - $1 }.max() ?? 0
         if let worst = delays.last {
-            print(String(format: "decision → audible: median %.2f s, max %.2f s over %d changed decisions (the next bar line not yet queued: at most the %.1f s lead + the longest bar %.2f s + %.1f ms queued output)",
+            print(String(format: "decision → audible (wall clock): median %.2f s, max %.2f s over %d changed decisions (the next bar line not yet queued: at most the %.2f s lead + the longest bar %.2f s + %.1f ms queued output)",
                          delays[delays.count / 2], worst, delays.count, conductor.lead, longestBar, queued * 1000))
+        }
+        if outcome.outputLag >= 0.01 {
+            print(String(format: "clock: underruns took %.2f s from the output, so the music ended that much behind the landmarks it follows",
+                         outcome.outputLag))
         }
         print("music: \(bars.count) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped"
               + (outcome.closestQueueing.map { String(format: "; every bar queued at least %.0f ms before the audio thread reached it (lead %.2f s)", $0 * 1000, conductor.lead) } ?? ""))

@@ -138,11 +138,14 @@ struct LiveSessionCommand: ParsableCommand {
                      stats.periodsRendered, stats.underruns, Double(stats.maxRenderNanoseconds) / 1e6,
                      Double(stats.periodNanoseconds) / 1e6, Double(stats.worstRenderCPUNanoseconds) / 1e6,
                      stats.clippedSamples))
-        let delays = s.responseDelays.sorted()
+        let delays = outcome.responseDelays.sorted()
         if let worst = delays.last {
             let queued = Double(sink.outputLatencyFrames) / Double(prepared.audio.sampleRate)
             print(String(format: "response: a changed decision is heard from the next free bar line: median %.2f s, max %.2f s over %d changes (incl. %.0f ms queued output)",
                          delays[delays.count / 2] + queued, worst + queued, delays.count, queued * 1000))
+        }
+        if outcome.outputLag >= 0.01 {
+            print(String(format: "the output lost %.2f s to underruns: the music ended that much behind the landmarks", outcome.outputLag))
         }
         if outcome.outputFailures > 0 {
             print("the audio output failed \(outcome.outputFailures) time(s) and was reopened \(outcome.outputReopened) time(s); the session went on (see the log)")

@@ -181,5 +181,55 @@ struct LiveSessionTests {
         #expect(reports.first?.message.contains("ms late") == true)
     }
 
+    /// A device whose host freezes once for `stall` seconds after `periods` periods (a virtual
+    /// machine descheduled by its hypervisor): that period arrives late and the device clock
+    /// restarts, so the music plays from then on `stall` seconds behind the wall clock.
+    final class StallingSink: AudioSink, @unchecked Sendable {
+        let inner = MemorySink(capacityFrames: 44100 * 30, realTime: true)
+        let periods: Int
+        let stall: Double
+        private var written = 0
+        init(periods: Int, stall: Double) {
+            self.periods = periods
+            self.stall = stall
+        }
+        func prepare(sampleRate: Int, channels: Int, periodFrames: Int) throws {
+            try inner.prepare(sampleRate: sampleRate, channels: channels, periodFrames: periodFrames)
+        }
+        var outputLatencyFrames: Int { inner.outputLatencyFrames }
+        func write(_ buffer: UnsafeBufferPointer<Float>, frames: Int) -> SinkWriteResult {
+            written += 1
+            if written == periods { usleep(UInt32(stall * 1e6)) }  // a test double: the real audio thread never sleeps here
+            return inner.write(buffer, frames: frames)
+        }
+        func close() {}
+    }
+
+    @Test("a stalled output: the lost time is reported, and the response is measured on the wall clock, not the music's")
+    func stalledOutputLagsTheMusic() throws {
+        let log = MemoryLogSink()
+        // Happy, then sad from 3 s: one changed decision, made after the stall at about 1 s.
+        let loop = SessionLoop(
+            recognizer: ScriptedRecognizer(script: { $0 < 3 ? Emotion.happiness.affect : Emotion.sadness.affect }),
+            strategy: try SessionFixtures.strategy("mirror"), goal: SessionGoal(target: .neutral), log: log)
+        let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: nil, seed: 7), log: log)
+        let sink = StallingSink(periods: 44100 / 256, stall: 1)
+        let engine = try LiveEngine(soundfontPath: try Self.soundfont(), settings: RenderSettings(sampleRate: 44100), sink: sink)
+        let outcome = try LiveSession(conductor: conductor, engine: engine)
+            .run(source: RecordedLandmarkSource(frames: SessionFixtures.frames(duration: 9)), stop: { false })
+        #expect(outcome.reason == "source-ended")
+        #expect(outcome.engine.underruns >= 1)
+        // The music lost the stall (a loaded machine can add its own late periods).
+        #expect(outcome.outputLag >= 0.9 && outcome.outputLag < 3, "output lag \(outcome.outputLag) s")
+        // On the session's clock the change looks a stall sooner than it was heard.
+        let musicClock = outcome.summary.responseDelays
+        let wallClock = outcome.responseDelays
+        #expect(!musicClock.isEmpty && wallClock.count == musicClock.count, "\(wallClock) against \(musicClock)")
+        if let heard = wallClock.last, let logged = musicClock.last {
+            #expect(heard - logged >= 0.8, "heard after \(heard) s, logged as \(logged) s")
+            #expect(heard > 0 && heard <= conductor.lead + 3.2 + 0.1, "within the lead and the longest bar")
+        }
+    }
+
     func peak(_ samples: [Float]) -> Float { samples.map(abs).max() ?? 0 }
 }
