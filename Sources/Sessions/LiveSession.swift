@@ -456,7 +456,11 @@ public final class LiveSession {
                 total.maxRenderNanoseconds = next.maxRenderNanoseconds
                 total.worstRenderCPUNanoseconds = next.worstRenderCPUNanoseconds
             }
-            total.maxRenderCPUNanoseconds = max(total.maxRenderCPUNanoseconds, next.maxRenderCPUNanoseconds)
+            if next.maxRenderCPUNanoseconds > total.maxRenderCPUNanoseconds {
+                total.maxRenderCPUNanoseconds = next.maxRenderCPUNanoseconds
+                total.maxRenderCPUFrame = next.maxRenderCPUFrame
+                total.maxRenderCPUEvents = next.maxRenderCPUEvents
+            }
             if let waited = next.runQueueWaitNanoseconds {
                 total.runQueueWaitNanoseconds = (total.runQueueWaitNanoseconds ?? 0) + waited
             }

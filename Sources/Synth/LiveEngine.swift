@@ -78,6 +78,10 @@ public final class LiveEngine: @unchecked Sendable {
         public var worstRenderCPUNanoseconds: Int64 = 0
         /// Longest CPU time the audio thread spent rendering one period, in nanoseconds.
         public var maxRenderCPUNanoseconds: Int64 = 0
+        /// The first frame of that period, and how many events it applied: whether the costliest
+        /// periods are the start (cold caches), busy moments, or neither.
+        public var maxRenderCPUFrame: Int64 = 0
+        public var maxRenderCPUEvents: Int = 0
         /// Time the audio thread spent runnable but waiting for a CPU, in nanoseconds, from the
         /// kernel's `schedstat` as the thread ends (nil while it runs, or if the kernel does not
         /// say). With SCHED_FIFO this stays small even when the machine is busy.
@@ -128,6 +132,8 @@ public final class LiveEngine: @unchecked Sendable {
     private let totalRender = Atomic<Int>(0)
     private let worstRenderCPU = Atomic<Int>(0)
     private let maxRenderCPU = Atomic<Int>(0)
+    private let maxRenderCPUFrame = Atomic<Int>(0)
+    private let maxRenderCPUEvents = Atomic<Int>(0)
     private let runQueueWait = Atomic<Int>(-1)
     private let cpu = Atomic<Int>(0)
     private let realTime = Atomic<Bool>(false)
@@ -261,6 +267,8 @@ public final class LiveEngine: @unchecked Sendable {
             clippedSamples: clipped.load(ordering: .relaxed),
             worstRenderCPUNanoseconds: Int64(worstRenderCPU.load(ordering: .relaxed)),
             maxRenderCPUNanoseconds: Int64(maxRenderCPU.load(ordering: .relaxed)),
+            maxRenderCPUFrame: Int64(maxRenderCPUFrame.load(ordering: .relaxed)),
+            maxRenderCPUEvents: maxRenderCPUEvents.load(ordering: .relaxed),
             runQueueWaitNanoseconds: { let wait = runQueueWait.load(ordering: .acquiring); return wait < 0 ? nil : Int64(wait) }())
     }
 
@@ -338,12 +346,14 @@ public final class LiveEngine: @unchecked Sendable {
             let renderCPUStart = threadCPUNanoseconds()
             let periodEnd = position + Int64(period)
             var pending = 0
+            var applied = 0
             var blockStart = position
             var ok = true
             while blockStart < periodEnd {
                 // Everything due at or before this block boundary takes effect now.
                 while let event = events.pop(upTo: blockStart + 1) {
                     synth.apply(event)
+                    applied += 1
                     if event.kind == .controlChange && event.data1 == Self.markerController && pending < Self.pendingMarkerCapacity {
                         pendingMarkers[pending] = Marker(
                             scheduledFrame: event.sampleTime, appliedFrame: blockStart, periodStartFrame: position,
@@ -389,7 +399,11 @@ public final class LiveEngine: @unchecked Sendable {
                 maxRender.store(renderTime, ordering: .relaxed)
                 worstRenderCPU.store(renderCPU, ordering: .relaxed)
             }
-            if renderCPU > maxRenderCPU.load(ordering: .relaxed) { maxRenderCPU.store(renderCPU, ordering: .relaxed) }
+            if renderCPU > maxRenderCPU.load(ordering: .relaxed) {
+                maxRenderCPU.store(renderCPU, ordering: .relaxed)
+                maxRenderCPUFrame.store(Int(position), ordering: .relaxed)
+                maxRenderCPUEvents.store(applied, ordering: .relaxed)
+            }
             totalRender.wrappingAdd(renderTime, ordering: .relaxed)
 
             let result = sink.write(samples, frames: period)

@@ -49,7 +49,7 @@ struct LiveBench: ParsableCommand {
     var bufferPeriods: Int = 4
 
     @Option(help: "With --session: seconds before its start that a bar is composed and queued.")
-    var lead: Double = 0.5
+    var lead: Double = 0.25
 
     @Option(help: "Seconds between scripted changes, on average.")
     var changeInterval: Double = 1.3
@@ -239,10 +239,11 @@ struct LiveBench: ParsableCommand {
                                   sink: NullSink, steal: StealTime) {
         let worst = Double(stats.maxRenderNanoseconds) / 1e6
         let worstOnCPU = Double(stats.worstRenderCPUNanoseconds) / 1e6
-        print(String(format: "audio thread: worst block %.3f ms against a %.3f ms period (%.1f %%), %.3f ms of it on the CPU%@; longest on the CPU %.3f ms; mean %.3f ms",
+        print(String(format: "audio thread: worst block %.3f ms against a %.3f ms period (%.1f %%), %.3f ms of it on the CPU%@; longest on the CPU %.3f ms (at %@, %d events applied in it); mean %.3f ms",
                      worst, periodSeconds * 1000, worst / 1000 / periodSeconds * 100, worstOnCPU,
                      worstOnCPU < worst / 2 ? " (the thread was off the CPU for the rest)" : "",
                      Double(stats.maxRenderCPUNanoseconds) / 1e6,
+                     formatTime(Double(stats.maxRenderCPUFrame) * periodSeconds / Double(period)), stats.maxRenderCPUEvents,
                      Double(stats.totalRenderNanoseconds) / 1e6 / Double(max(stats.periodsRendered, 1))))
         print(steal.schedulingSummary(stats, worstWakeNanoseconds: sink.maxOversleepNanoseconds, wallSeconds: wall))
         print(String(format: "CPU: audio thread %.1f %% of one core, whole process %.1f %%",
