@@ -133,7 +133,8 @@ struct LiveSessionCommand: ParsableCommand {
         default: "the source ended; the music closed and faded"
         }
         print("session: \(formatTime(s.duration)) live, \(s.frames) frames, \(s.decisions.count) decisions by \(prepared.strategyID); \(ending)")
-        print("music: \(conductor.music.committedBars) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped")
+        print("music: \(conductor.music.committedBars) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped"
+              + (outcome.closestQueueing.map { String(format: "; closest to the audio: %.0f ms of the %.2f s lead", $0 * 1000, lead) } ?? ""))
         print(String(format: "audio: %d periods, %d underruns, worst block %.2f ms of %.2f ms (%.2f ms of it on the CPU), %d samples held at the ceiling",
                      stats.periodsRendered, stats.underruns, Double(stats.maxRenderNanoseconds) / 1e6,
                      Double(stats.periodNanoseconds) / 1e6, Double(stats.worstRenderCPUNanoseconds) / 1e6,
