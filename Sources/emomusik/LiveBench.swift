@@ -25,11 +25,17 @@ struct LiveBench: ParsableCommand {
             period, CPU share of one core, and resident memory at start and end.
             The issue's figure is a 30-minute session; --minutes shortens it.
 
+            To tell a slow audio thread from one that was not running, it also
+            prints the worst block's time on the CPU, the thread's wait for a CPU
+            (schedstat), its latest wake-up, and the machine's steal time: on a
+            virtual machine, most underruns are the host's.
+
             With --session it runs a whole live session instead: a scripted child
             whose emotion changes every 20 s, the mirror strategy, the bar-by-bar
             composer and the engine, on the null sink; it prints how soon each
-            changed decision is heard (the next bar line not yet queued, plus the
-            queued output) beside the same engine figures.
+            changed decision is heard on the wall clock (the next bar line not yet
+            queued, plus the queued output), how close to the audio thread bars
+            were queued against --lead, and the same engine figures.
 
             Examples:
               .build/release/emomusik bench live --minutes 30
