@@ -57,3 +57,42 @@ public struct LandmarkAugmentation: Sendable, Equatable {
         return result
     }
 }
+
+extension LandmarkSequence {
+    /// The sequence played `speed` (≥ 1) times faster at the same frame rate: `T / speed` frames
+    /// (rounded, at least 2 when T ≥ 2), frame i taken at source frame i·(T−1)/(n−1) by linear
+    /// interpolation of the points, so the first and last frames are the source's. A frame between
+    /// a face and a missing one takes the nearer of the two. Times keep the source's mean frame
+    /// interval; the label, subject and domain are kept. Slow posed expressions then have the
+    /// quicker onsets and shorter apexes of spontaneous ones (a pre-training augmentation).
+    public func spedUp(by speed: Double) -> LandmarkSequence {
+        precondition(speed >= 1, "spedUp needs a speed of at least 1, not \(speed)")
+        let count = frames.count
+        guard count >= 2, speed > 1 else { return self }
+        let n = max(2, Int((Double(count) / speed).rounded()))
+        let step = Double(count - 1) / Double(n - 1)
+        let t0 = frames[0].time
+        let interval = (frames[count - 1].time - t0) / Double(count - 1)
+        var result = self
+        result.frames = (0..<n).map { i in
+            let u = i == n - 1 ? Double(count - 1) : Double(i) * step
+            let lower = min(Int(u), count - 1), upper = min(lower + 1, count - 1)
+            let w = Float(u - Double(lower))
+            let time = t0 + Double(i) * interval
+            let a = frames[lower], b = frames[upper]
+            var frame: LandmarkFrame
+            if w == 0 || lower == upper {
+                frame = a
+            } else if !a.isMissing && !b.isMissing && a.points.count == b.points.count {
+                frame = LandmarkFrame(
+                    time: time, points: zip(a.points, b.points).map { $0 + w * ($1 - $0) },
+                    confidence: a.confidence + Double(w) * (b.confidence - a.confidence))
+            } else {
+                frame = w < 0.5 ? a : b
+            }
+            frame.time = time
+            return frame
+        }
+        return result
+    }
+}

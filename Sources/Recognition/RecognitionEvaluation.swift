@@ -36,6 +36,44 @@ public struct RecognitionEvaluation: Sendable {
         return report(sequences, probabilities: probabilities, perturbedPredictions: perturbed)
     }
 
+    /// The report of a prediction ensemble on `sequences`: each sequence's class probabilities are
+    /// the mean of the members' (``averageProbabilities(_:)``), read through the apex-centred window
+    /// as in ``report(_:on:)``; the stability figure uses the ensemble's predictions too.
+    public func report(ensemble models: [EmotionNetModel], on sequences: [LandmarkSequence]) -> ClassificationReport {
+        precondition(!models.isEmpty, "an ensemble needs at least one network")
+        func ensembleProbabilities(_ sequences: [LandmarkSequence]) -> [[Double]] {
+            sequences.map { sequence in
+                let window = RecognitionSamples.window(sequence)
+                return Self.averageProbabilities(models.map { model in
+                    model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
+                })
+            }
+        }
+        let probabilities = ensembleProbabilities(sequences)
+        let perturbed = ensembleProbabilities(perturbedCopies(sequences)).map(Self.argmax)
+        return report(sequences, probabilities: probabilities, perturbedPredictions: perturbed)
+    }
+
+    /// The element-wise mean of the members' class probabilities for one sequence:
+    /// `[members][classes] → [classes]`. Every member must give the same number of classes.
+    public static func averageProbabilities(_ members: [[Double]]) -> [Double] {
+        precondition(!members.isEmpty, "averageProbabilities needs at least one member")
+        let classes = members[0].count
+        var mean = [Double](repeating: 0, count: classes)
+        for member in members {
+            precondition(member.count == classes, "ensemble members disagree on the classes: \(member.count) against \(classes)")
+            for k in 0..<classes { mean[k] += member[k] }
+        }
+        return mean.map { $0 / Double(members.count) }
+    }
+
+    /// The index of the largest value (the first on ties).
+    public static func argmax(_ values: [Double]) -> Int {
+        var best = 0
+        for k in values.indices where values[k] > values[best] { best = k }
+        return best
+    }
+
     /// The report for given class probabilities and predictions on perturbed copies.
     public func report(_ sequences: [LandmarkSequence], probabilities: [[Double]], perturbedPredictions: [Int]) -> ClassificationReport {
         ClassificationReport(

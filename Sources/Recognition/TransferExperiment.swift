@@ -34,6 +34,10 @@ public struct TransferExperiment: Sendable {
         public var network = RecognitionTraining.defaultNetwork
         /// Augmentation of the source sequences while pre-training (identity: none).
         public var pretrainAugmentation = ExpressionAugmentation.pretraining
+        /// Highest speed-up of the source sequences for pre-training (1: none): each is played
+        /// faster by a factor drawn once, uniformly from 1 to this (``LandmarkSequence/spedUp(by:)``),
+        /// so the posed adults' slow dynamics also appear at a child's pace.
+        public var pretrainSpeedUp: Double = 1
         /// Augmentation of the labelled target windows while fine-tuning and in the target-only arm.
         public var fineTuneAugmentation = ExpressionAugmentation()
         /// Source sequences mixed into every fine-tuning epoch (0: the target labels only), each
@@ -58,6 +62,12 @@ public struct TransferExperiment: Sendable {
         /// written for the same ``pretrainingKey`` (source data, seed, epochs, network,
         /// augmentation), else written after pre-training. Nil: always pre-train.
         public var pretrainedCache: String?
+        /// More pre-trained networks, each a file written by `pretrainedCache` for the same
+        /// pre-training except, possibly, the seed of its source data (``ensembleMember(_:for:)``).
+        /// Each is fine-tuned on the same labels as the network of `seed`, and arm (b) becomes the
+        /// prediction ensemble of all of them: the mean of their class probabilities. Posed-adult
+        /// data of another seed is still source data only; it holds no target sequence.
+        public var ensembleCaches: [String] = []
 
         public init() {}
     }
@@ -112,7 +122,8 @@ public struct TransferExperiment: Sendable {
         started = clock.now
         let (sourceTrain, sourceValidation) = LandmarkDataset(samples: source.samples).split(byFraction: 0.9, seed: c.seed &+ 5)
         let pretrained = EmotionNetModel(config: c.network, adjacency: adjacency)
-        let sourceSamples = sourceTrain.sequences.map(RecognitionSamples.sample)
+        let sourceSamples = Self.spedUp(sourceTrain.sequences, upTo: c.pretrainSpeedUp, seed: c.seed &+ 9)
+            .map(RecognitionSamples.sample)
         let key = Self.pretrainingKey(c)
         if let path = c.pretrainedCache, let cached = Self.cachedPretraining(path, key: key) {
             _ = pretrained.copyWeights(from: cached)
@@ -132,9 +143,22 @@ public struct TransferExperiment: Sendable {
                 }
             }
         }
-        let zeroShot = evaluate(pretrained, on: testSequences, resamples: 2)
-        log(String(format: "(b) the pre-trained network on the target test set before fine-tuning: macro-F1 %.3f; confusion (rows true) %@",
-                   zeroShot.macroF1.value, zeroShot.confusion.counts.map { $0.map(String.init).joined(separator: " ") }.joined(separator: " | ")))
+        var members: [(model: EmotionNetModel, seed: UInt64)] = [(pretrained, c.seed)]
+        for path in c.ensembleCaches {
+            do {
+                let member = try Self.ensembleMember(path, for: c)
+                members.append(member)
+                log("(b) ensemble member \(members.count): pre-trained network loaded from \(path) (source data of seed \(member.seed))")
+            } catch {
+                preconditionFailure("\(error)")  // the command checks every member before it starts
+            }
+        }
+        for (index, member) in members.enumerated() {
+            let zeroShot = evaluate(member.model, on: testSequences, resamples: 2)
+            let which = members.count > 1 ? " \(index + 1) (source seed \(member.seed))" : ""
+            log(String(format: "(b) the pre-trained network%@ on the target test set before fine-tuning: macro-F1 %.3f; confusion (rows true) %@",
+                       which, zeroShot.macroF1.value, zeroShot.confusion.counts.map { $0.map(String.init).joined(separator: " ") }.joined(separator: " | ")))
+        }
         var mixed = trainSamples
         if c.sourceMixCount > 0 {
             var rng = Xoshiro256(seed: c.seed &+ 8, stream: 0, index: 0)
@@ -146,33 +170,52 @@ public struct TransferExperiment: Sendable {
                 mixed.append(sample)
             }
         }
-        var runs: [EmotionNetModel] = []
-        for run in 0..<max(1, c.fineTuneRuns) {
-            let model = EmotionNetModel(config: c.network, adjacency: adjacency)
-            _ = model.copyWeights(from: pretrained, where: { !c.reinitialiseClassifier || !$0.hasPrefix("classifier.") })
-            let label = c.fineTuneRuns > 1 ? "(b) fine-tuning \(run + 1) of \(c.fineTuneRuns) on children" : "(b) fine-tuning on children"
-            _ = Trainer(
-                model: model,
-                config: TrainerConfig(
-                    epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
-                    graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: c.seed &+ 7 &+ 1000 &* UInt64(run))
-            ).train(
-                mixed, validation: validationSamples, augment: fineTuneAugment,
-                progress: { log("\(label): \(Self.describe($0))") })
-            if c.fineTuneRuns > 1 {
-                let single = evaluate(model, on: testSequences, resamples: 2)
-                log(String(format: "(b) fine-tuning %d alone on the target test set: macro-F1 %.3f", run + 1, single.macroF1.value))
+        var fineTunedMembers: [EmotionNetModel] = []
+        for (index, member) in members.enumerated() {
+            let memberLabel = members.count > 1 ? " (ensemble member \(index + 1) of \(members.count))" : ""
+            var runs: [EmotionNetModel] = []
+            for run in 0..<max(1, c.fineTuneRuns) {
+                let model = EmotionNetModel(config: c.network, adjacency: adjacency)
+                _ = model.copyWeights(from: member.model, where: { !c.reinitialiseClassifier || !$0.hasPrefix("classifier.") })
+                let label = (c.fineTuneRuns > 1 ? "(b) fine-tuning \(run + 1) of \(c.fineTuneRuns) on children" : "(b) fine-tuning on children")
+                    + memberLabel
+                // The first member fine-tunes exactly as a single network would; the others get
+                // their own data order and augmentation draws.
+                let seed = c.seed &+ 7 &+ 1000 &* UInt64(run) &+ 100_000 &* UInt64(index)
+                _ = Trainer(
+                    model: model,
+                    config: TrainerConfig(
+                        epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
+                        graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: seed)
+                ).train(
+                    mixed, validation: validationSamples, augment: fineTuneAugment,
+                    progress: { log("\(label): \(Self.describe($0))") })
+                if c.fineTuneRuns > 1 {
+                    let single = evaluate(model, on: testSequences, resamples: 2)
+                    log(String(format: "(b) fine-tuning %d%@ alone on the target test set: macro-F1 %.3f", run + 1, memberLabel, single.macroF1.value))
+                }
+                runs.append(model)
             }
-            runs.append(model)
+            let fineTuned: EmotionNetModel
+            if runs.count == 1 {
+                fineTuned = runs[0]
+            } else {
+                fineTuned = EmotionNetModel(config: c.network, adjacency: adjacency)
+                fineTuned.averageWeights(of: runs)
+            }
+            if members.count > 1 {
+                let single = evaluate(fineTuned, on: testSequences, resamples: 2)
+                log(String(format: "(b) ensemble member %d (source seed %llu) fine-tuned, alone on the target test set: macro-F1 %.3f",
+                           index + 1, member.seed, single.macroF1.value))
+            }
+            fineTunedMembers.append(fineTuned)
         }
-        let fineTuned: EmotionNetModel
-        if runs.count == 1 {
-            fineTuned = runs[0]
-        } else {
-            fineTuned = EmotionNetModel(config: c.network, adjacency: adjacency)
-            fineTuned.averageWeights(of: runs)
-        }
-        arms.append(Arm(name: "(b) pre-trained + fine-tuned", report: evaluate(fineTuned, on: testSequences), trainingSeconds: seconds(since: started, clock)))
+        let reportB = fineTunedMembers.count == 1
+            ? evaluate(fineTunedMembers[0], on: testSequences)
+            : RecognitionEvaluation(seed: c.seed, resamples: c.resamples).report(ensemble: fineTunedMembers, on: testSequences)
+        let nameB = fineTunedMembers.count == 1
+            ? "(b) pre-trained + fine-tuned" : "(b) ensemble of \(fineTunedMembers.count) pre-trained + fine-tuned"
+        arms.append(Arm(name: nameB, report: reportB, trainingSeconds: seconds(since: started, clock)))
 
         // (c) Logistic regression on apex frames of all labelled sequences.
         started = clock.now
@@ -194,12 +237,55 @@ public struct TransferExperiment: Sendable {
         struct Key: Encodable {
             var sourceCount: Int, frames: Int, seed: UInt64, pretrainEpochs: Int
             var network: EmotionNetConfig, augmentation: ExpressionAugmentation
+            /// Absent (nil) without a speed-up, so caches written before it existed stay valid.
+            var speedUp: Double?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let key = Key(sourceCount: c.sourceCount, frames: c.frames, seed: c.seed, pretrainEpochs: c.pretrainEpochs,
-                      network: c.network, augmentation: c.pretrainAugmentation)
+                      network: c.network, augmentation: c.pretrainAugmentation,
+                      speedUp: c.pretrainSpeedUp == 1 ? nil : c.pretrainSpeedUp)
         return (try? String(decoding: encoder.encode(key), as: UTF8.self)) ?? ""
+    }
+
+    /// A member of arm (b)'s ensemble: the pre-trained network in `path`, written by
+    /// `pretrainedCache` for the pre-training of `c` with the seed of the source data as the only
+    /// possible difference, and that seed. Throws when the file is missing or unreadable, or was
+    /// written for another pre-training (source count, frames, epochs, network or augmentation).
+    public static func ensembleMember(_ path: String, for c: Configuration) throws -> (model: EmotionNetModel, seed: UInt64) {
+        let url = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw EnsembleMemberError("Ensemble member '\(path)' does not exist. Write it first with --pretrained-cache and --seed.")
+        }
+        let metadata: ModelFileMetadata
+        do {
+            metadata = try EmotionNetModel.readMetadata(contentsOf: url)
+        } catch {
+            throw EnsembleMemberError("Ensemble member '\(path)' is not a readable model file: \(error)")
+        }
+        struct SeedOnly: Decodable { var seed: UInt64 }
+        guard let key = metadata.raw["pretraining_key"],
+              let seed = try? JSONDecoder().decode(SeedOnly.self, from: Data(key.utf8)).seed
+        else {
+            throw EnsembleMemberError("Ensemble member '\(path)' was not written by --pretrained-cache (it has no pre-training key).")
+        }
+        var same = c
+        same.seed = seed
+        guard key == pretrainingKey(same) else {
+            throw EnsembleMemberError(
+                "Ensemble member '\(path)' was pre-trained differently (source count, frames, epochs, network or augmentation): its key is \(key), this run's would be \(pretrainingKey(same)).")
+        }
+        do {
+            return (try EmotionNetModel.load(contentsOf: url), seed)
+        } catch {
+            throw EnsembleMemberError("Ensemble member '\(path)' cannot be loaded: \(error)")
+        }
+    }
+
+    /// Why an ensemble member cannot be used; the message names the file and the way out.
+    public struct EnsembleMemberError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        init(_ description: String) { self.description = description }
     }
 
     /// The network in `path` if it was written for `key`.
@@ -214,6 +300,14 @@ public struct TransferExperiment: Sendable {
     /// The trainer's augmentation hook for `augmentation` (nil when it changes nothing).
     static func hook(_ augmentation: ExpressionAugmentation) -> ((inout TrainingSample, inout SplitMix64) -> Void)? {
         augmentation.isIdentity ? nil : { augmentation.apply(&$0, rng: &$1) }
+    }
+
+    /// Each sequence sped up by its own seeded factor, uniform in 1...`maximum` (unchanged when
+    /// `maximum` is 1).
+    static func spedUp(_ sequences: [LandmarkSequence], upTo maximum: Double, seed: UInt64) -> [LandmarkSequence] {
+        guard maximum > 1 else { return sequences }
+        var rng = Xoshiro256(seed: seed, stream: 9, index: 0)
+        return sequences.map { $0.spedUp(by: rng.uniform(1...maximum)) }
     }
 
     /// A seeded subset of `fraction` of the sequences, at least one per class present.

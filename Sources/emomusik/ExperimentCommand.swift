@@ -30,10 +30,14 @@ struct TransferExperimentCommand: ParsableCommand {
             does on real children. Use a release build: the full run trains three
             networks (about 15 minutes on two cores, 10 of them pre-training on 5600
             posed-adult sequences; --pretrained-cache reuses a pre-trained network).
+            --ensemble-cache adds networks pre-trained on other seeds' posed adults
+            (source data only) and makes (b) the ensemble of them all.
 
             Examples:
               .build/release/emomusik experiment transfer
               emomusik experiment transfer --source-count 300 --target-count 300
+              emomusik experiment transfer --pretrained-cache pre-2026.safetensors \\
+                --ensemble-cache pre-2027.safetensors --skip-target-only
             """
     )
 
@@ -48,6 +52,8 @@ struct TransferExperimentCommand: ParsableCommand {
     @Option(help: "Node pooling of the network: mean, meanMax or flatten.") var pooling = TransferExperiment.Configuration().network.pooling.rawValue
     @Option(help: "Pre-training augmentation: lowest expression intensity (1: none).") var pretrainIntensity: Float = TransferExperiment.Configuration().pretrainAugmentation.intensity.lowerBound
     @Option(help: "Pre-training augmentation: SD of the aspect-ratio drift (out-of-plane head turns).") var pretrainAspect: Float = TransferExperiment.Configuration().pretrainAugmentation.aspectDrift
+    @Option(help: "Pre-training augmentation: highest speed-up of a posed-adult sequence (1: none).")
+    var pretrainSpeed = TransferExperiment.Configuration().pretrainSpeedUp
     @Option(help: "Fine-tuning augmentation: SD of the aspect-ratio drift.") var fineTuneAspect: Float = TransferExperiment.Configuration().fineTuneAugmentation.aspectDrift
     @Option(help: "Pre-training augmentation: lowest per-region intensity factor (1: none).") var pretrainRegion: Float = TransferExperiment.Configuration().pretrainAugmentation.regionIntensity.lowerBound
     @Option(help: "Fine-tuning augmentation: lowest per-region intensity factor (1: none).") var fineTuneRegion: Float = TransferExperiment.Configuration().fineTuneAugmentation.regionIntensity.lowerBound
@@ -67,12 +73,21 @@ struct TransferExperimentCommand: ParsableCommand {
     var inputChannels = "velocity,displacement"
     @Option(help: ArgumentHelp("Reuse the pre-trained network from this file when it was written for the same pre-training; else write it there.", valueName: "file.safetensors"))
     var pretrainedCache: String?
+    @Option(
+        name: .customLong("ensemble-cache"),
+        help: ArgumentHelp(
+            "Another pre-trained network (written by --pretrained-cache, any seed); (b) becomes the mean of the class probabilities of all networks, each fine-tuned. Repeatable.",
+            valueName: "file.safetensors"))
+    var ensembleCaches: [String] = []
     @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
 
     func validate() throws {
         guard sourceCount >= 14, targetCount >= 28 else { throw ValidationError("Use at least 14 source and 28 target sequences.") }
+        guard pretrainSpeed >= 1, pretrainSpeed <= 4 else {
+            throw ValidationError("--pretrain-speed must be from 1 (no speed-up) to 4, not \(pretrainSpeed).")
+        }
         guard labelFraction > 0, labelFraction <= 1 else { throw ValidationError("--label-fraction must be in (0, 1].") }
     }
 
@@ -120,6 +135,7 @@ struct TransferExperimentCommand: ParsableCommand {
             intensity: min(fineTuneIntensity, 1)...max(fineTuneIntensity, 1),
             regionIntensity: min(fineTuneRegion, 1)...max(fineTuneRegion, fineTuneRegion < 1 ? 1.2 : 1), shapeSD: fineTuneShape, jitter: fineTuneJitter,
             aspectDrift: fineTuneAspect)
+        configuration.pretrainSpeedUp = pretrainSpeed
         configuration.sourceMixCount = sourceMix
         configuration.graphRateWhileFineTuning = graphRate
         configuration.fineTuneLearningRate = fineTuneRate
@@ -127,6 +143,14 @@ struct TransferExperimentCommand: ParsableCommand {
         guard fineTuneRuns >= 1 else { throw ValidationError("--fine-tune-runs must be at least 1, not \(fineTuneRuns)") }
         configuration.fineTuneRuns = fineTuneRuns
         configuration.fineTunePatience = fineTunePatience
+        configuration.ensembleCaches = ensembleCaches
+        for path in ensembleCaches {
+            do {
+                _ = try TransferExperiment.ensembleMember(path, for: configuration)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         let arms = TransferExperiment(configuration: configuration).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

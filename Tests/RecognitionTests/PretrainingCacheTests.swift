@@ -35,6 +35,28 @@ struct PretrainingCacheTests {
         #expect(TransferExperiment.cachedPretraining(path, key: TransferExperiment.pretrainingKey(c)) == nil)
     }
 
+    @Test("a pre-training speed-up changes the key; without one the key is as before it existed")
+    func speedUpKey() {
+        let c = TransferExperiment.Configuration()
+        let key = TransferExperiment.pretrainingKey(c)
+        #expect(!key.contains("speedUp"))
+        var fast = c
+        fast.pretrainSpeedUp = 2
+        #expect(TransferExperiment.pretrainingKey(fast) != key)
+        #expect(TransferExperiment.pretrainingKey(fast).contains("\"speedUp\":2"))
+    }
+
+    @Test("sped-up source sequences: seeded, each by its own factor within the range")
+    func spedUpSources() {
+        let sequences = SyntheticExpressions(domain: .posedAdult, frames: 48).generate(count: 20, seed: 4).sequences
+        #expect(TransferExperiment.spedUp(sequences, upTo: 1, seed: 1) == sequences)
+        let fast = TransferExperiment.spedUp(sequences, upTo: 2, seed: 1)
+        #expect(fast == TransferExperiment.spedUp(sequences, upTo: 2, seed: 1))
+        #expect(fast.allSatisfy { $0.frames.count >= 24 && $0.frames.count <= 48 })
+        #expect(Set(fast.map(\.frames.count)).count > 3)
+        #expect(zip(fast, sequences).allSatisfy { $0.label == $1.label && $0.subject == $1.subject })
+    }
+
     @Test("training and the benchmark default to the network without position inputs")
     func positionFreeDefault() {
         #expect(RecognitionTraining().network.inputChannels == [false, false, true, true, true, true])
