@@ -29,7 +29,6 @@ struct BassGenerator {
     func notes(for bar: BarPlan, barCount: Int) -> [Note] {
         var notes: [Note] = []
         var random = SeededRandom(seed: seed, stream: .bass, index: bar.index)
-        let velocity = bar.intent.velocity * 0.9
         let isLast = bar.index == barCount - 1
         for span in grid.chordSpans(of: bar) {
             // Lydian rests on a tonic pedal (II over I is its signature sound), but plain
@@ -47,7 +46,7 @@ struct BassGenerator {
                 let accent = offset == 0 ? 8.0 : 0
                 notes.append(Note(
                     tick: span.start + offset, duration: duration, pitch: UInt8(root + interval),
-                    velocity: midiVelocity(velocity + accent, ceiling: maxVelocity)))
+                    velocity: midiVelocity(bar.velocity(atTick: span.start + offset) * 0.9 + accent, ceiling: maxVelocity)))
             }
         }
         return notes

@@ -45,8 +45,22 @@ public struct CompositionExcerpt: Sendable, Hashable {
         precondition(numbers.lowerBound >= first && numbers.upperBound <= first + bars.count, "bars \(numbers) are not in the excerpt")
         let plans = Array(bars[(numbers.lowerBound - first)..<(numbers.upperBound - first)])
         func start(_ bar: Int) -> Int { bar - first < bars.count ? bars[bar - first].startTick : ticks.upperBound }
-        let range = start(numbers.lowerBound)..<start(numbers.upperBound)
-        return CompositionExcerpt(
+        return events(in: start(numbers.lowerBound)..<start(numbers.upperBound), bars: plans)
+    }
+
+    /// The events that start in `range` (ticks within the excerpt's, e.g. one beat), with the
+    /// plans of the bars it overlaps.
+    public func events(in range: Range<Int>) -> CompositionExcerpt {
+        precondition(range.lowerBound >= ticks.lowerBound && range.upperBound <= ticks.upperBound, "ticks \(range) are not in the excerpt")
+        let overlapped = bars.indices.filter { index in
+            let end = index + 1 < bars.count ? bars[index + 1].startTick : ticks.upperBound
+            return bars[index].startTick < range.upperBound && range.lowerBound < end
+        }
+        return events(in: range, bars: overlapped.map { bars[$0] })
+    }
+
+    private func events(in range: Range<Int>, bars plans: [BarPlan]) -> CompositionExcerpt {
+        CompositionExcerpt(
             ticksPerQuarter: ticksPerQuarter, meter: meter, bars: plans,
             tempoChanges: tempoChanges.filter { range.contains($0.tick) },
             keyChanges: keyChanges.filter { range.contains($0.tick) },

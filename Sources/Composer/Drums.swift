@@ -76,10 +76,13 @@ struct DrumGenerator {
             var gain = 1.0
             if fadesIn { gain *= 0.5 + 0.5 * through }
             if fadesOut { gain *= 1 - 0.5 * through }
+            let tick = bar.startTick + position * grid.subdivisionTicks
+            // A beat's revised velocity moves the hits as it moves `base`.
+            let shift = (bar.velocity(atTick: tick) - bar.intent.velocity) * (0.6 + 0.4 * p)
             for (key, velocity) in keys {
                 notes.append(Note(
-                    tick: bar.startTick + position * grid.subdivisionTicks, duration: min(Self.hitTicks, grid.subdivisionTicks), pitch: key,
-                    velocity: midiVelocity(velocity * gain, ceiling: maxVelocity)))
+                    tick: tick, duration: min(Self.hitTicks, grid.subdivisionTicks), pitch: key,
+                    velocity: midiVelocity((velocity + shift) * gain, ceiling: maxVelocity)))
             }
         }
         return notes.sorted { ($0.tick, $0.pitch) < ($1.tick, $1.pitch) }

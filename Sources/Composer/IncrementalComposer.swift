@@ -25,12 +25,22 @@ public struct IncrementalComposer: Sendable {
     /// Bars composed so far.
     public private(set) var composedBars = 0
 
-    /// The state at bar `max(composedBars - 1, 0)`.
-    private var checkpoint = ComposerCheckpoint.start
-    /// The targets as the bars from the checkpoint's bar line on look them up.
-    private var lookup = TargetLookup([], from: 0)
-    /// Whether the checkpoint no longer holds for the targets (or the piece's length).
-    private var recompose = false
+    /// Where composing resumes: a checkpoint, the targets as the bars after it look them up, and
+    /// whether it no longer holds for the targets (or the piece's length).
+    private struct Resume: Sendable {
+        var checkpoint = ComposerCheckpoint.start
+        var lookup = TargetLookup([], from: 0)
+        var recompose = false
+
+        mutating func append(_ keyframe: TargetKeyframe) {
+            if !recompose && !lookup.append(keyframe) { recompose = true }
+        }
+    }
+
+    /// At bar `max(composedBars - 1, 0)`.
+    private var resume = Resume()
+    /// Where the last bar was composed from, for ``recomposeLastBar(bars:)`` (nil before bar 0).
+    private var resumeBeforeLast: Resume?
 
     public init(composer: Composer, targets: [TargetKeyframe] = []) {
         self.composer = composer
@@ -41,7 +51,8 @@ public struct IncrementalComposer: Sendable {
     public mutating func append(_ keyframe: TargetKeyframe) {
         precondition(!keyframe.time.isNaN, "a target's time must be a number")
         targets.append(keyframe)
-        if !recompose && !lookup.append(keyframe) { recompose = true }
+        resume.append(keyframe)
+        resumeBeforeLast?.append(keyframe)
     }
 
     /// Replaces the targets: the same as appending the new ones when `targets` begins with the
@@ -52,8 +63,19 @@ public struct IncrementalComposer: Sendable {
         } else {
             precondition(targets.allSatisfy { !$0.time.isNaN }, "a target's time must be a number")
             self.targets = targets
-            recompose = true
+            resume.recompose = true
+            resumeBeforeLast?.recompose = true
         }
+    }
+
+    /// Composes the last bar composed again, with the targets added since (which may re-aim it
+    /// from a beat within it: see ``BeatRevision``), as ``composeNextBar(bars:)`` would have
+    /// composed it with them.
+    public mutating func recomposeLastBar(bars total: Int) -> CompositionExcerpt {
+        guard let before = resumeBeforeLast else { preconditionFailure("no bar has been composed") }
+        resume = before
+        composedBars -= 1
+        return composeNextBar(bars: total)
     }
 
     /// Composes bar ``composedBars`` as `composer.compose(targets: targets, bars: total)` composes
@@ -63,20 +85,19 @@ public struct IncrementalComposer: Sendable {
     public mutating func composeNextBar(bars total: Int) -> CompositionExcerpt {
         let bar = composedBars
         precondition(total > bar, "a piece of \(total) bars has no bar \(bar + 1)")
-        if recompose {
-            checkpoint = .start
-            lookup = TargetLookup(targets, from: 0)
-            recompose = false
+        if resume.recompose {
+            resume = Resume(checkpoint: .start, lookup: TargetLookup(targets, from: 0))
         }
+        resumeBeforeLast = resume
         let composer = composer
-        let lookup = lookup
-        let (excerpt, captured) = composer.excerpt(from: checkpoint, length: .bars(total), capture: bar) { time in
+        let lookup = resume.lookup
+        let (excerpt, captured) = composer.excerpt(from: resume.checkpoint, length: .bars(total), capture: bar) { time in
             composer.barTarget(lookup.target(at: time))
         }
         // The checkpoint at `bar` holds for later bars unless bar − 1's chords knew the piece's end.
-        checkpoint = captured!
-        recompose = bar - 1 >= total - 2
-        self.lookup.advance(to: checkpoint.planner.seconds)
+        resume.checkpoint = captured!
+        resume.recompose = bar - 1 >= total - 2
+        resume.lookup.advance(to: resume.checkpoint.planner.seconds)
         composedBars = bar + 1
         return excerpt
     }

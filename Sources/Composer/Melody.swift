@@ -82,7 +82,7 @@ struct MelodyGenerator {
             }
             state.previous = pitch
             onsets.append(Onset(
-                tick: tick, pitch: pitch, velocity: velocity(at: position, bar: bar, random: &random), bar: bar,
+                tick: tick, pitch: pitch, velocity: velocity(at: position, tick: tick, bar: bar, random: &random), bar: bar,
                 restsAfter: isCadence && n == positions.count - 1))
         }
         return onsets
@@ -239,7 +239,7 @@ struct MelodyGenerator {
         return candidates.min { abs(Double($0) - centre) < abs(Double($1) - centre) } ?? Int(target.rounded())
     }
 
-    private func velocity(at position: Int, bar: BarPlan, random: inout SeededRandom) -> UInt8 {
+    private func velocity(at position: Int, tick: Int, bar: BarPlan, random: inout SeededRandom) -> UInt8 {
         let perBeat = grid.subdivisionsPerBeat
         var accent: Double
         if position == 0 {
@@ -250,6 +250,6 @@ struct MelodyGenerator {
             accent = -4 + bar.intent.syncopation * 8 * (position % (perBeat / 2) == 0 ? 1 : 0.5)
         }
         accent += random.uniform(-3...3)
-        return midiVelocity(bar.intent.velocity + accent, ceiling: maxVelocity)
+        return midiVelocity(bar.velocity(atTick: tick) + accent, ceiling: maxVelocity)
     }
 }

@@ -40,13 +40,13 @@ struct PadGenerator {
             guard let note = state.open.removeValue(forKey: pitch), tick > note.start else { return }
             notes.append(Note(tick: note.start, duration: tick - note.start, pitch: UInt8(pitch), velocity: note.velocity))
         }
-        let velocity = midiVelocity(bar.intent.velocity * 0.62, ceiling: maxVelocity)
         if bar.isPhraseStart {
             for pitch in state.open.keys.sorted() { close(pitch, at: bar.startTick) }
         }
         for span in grid.chordSpans(of: bar) {
             state.voicing = Self.voice(span.chord, after: state.voicing, in: range)
             for pitch in state.open.keys.sorted() where !state.voicing.contains(pitch) { close(pitch, at: span.start) }
+            let velocity = midiVelocity(bar.velocity(atTick: span.start) * 0.62, ceiling: maxVelocity)
             for pitch in state.voicing where state.open[pitch] == nil { state.open[pitch] = Held(start: span.start, velocity: velocity) }
         }
         return notes

@@ -18,6 +18,10 @@ public struct TransitionLimits: Sendable, Hashable {
     public var velocityPerBar: Double
     /// Largest affect move per bar.
     public var affectPerBar: Double
+    /// Whether a target that takes effect between bar lines re-aims the bar's dynamics and tempo
+    /// ramp from the next beat (a ``BeatRevision``), as a live session needs, or waits for the next
+    /// bar line. Off by default: a composed timeline follows its keyframes at bar lines.
+    public var followsWithinBar = false
 
     public init(
         tempoPerBar: Double = TransitionLimits.maxTempoStepPerBar,
@@ -58,9 +62,33 @@ public struct BarPlan: Sendable, Hashable {
     /// Whether the constraints and the targets let drums play in this bar (when false the
     /// intent's percussion is 0 and its ensemble has no percussion).
     public var percussionAllowed: Bool = true
+    /// Where a target that took effect within the bar re-aimed its dynamics and tempo ramp, in
+    /// order; empty when the whole bar follows the target at its bar line (see ``BeatRevision``).
+    public var revisions: [BeatRevision] = []
 
     /// True on the first bar of a phrase.
     public var isPhraseStart: Bool { phrasePosition == 0 }
+
+    /// The velocity the bar's voices are built on at `tick`: the latest revision's at or before
+    /// it, otherwise the intent's.
+    public func velocity(atTick tick: Int) -> Double {
+        revisions.last { $0.tick <= tick }?.velocity ?? intent.velocity
+    }
+}
+
+/// A bar's performance re-aimed at one of its beats, for a target that took effect there: from
+/// that beat on, the voices are built on ``velocity`` and the tempo ramps from where it is toward
+/// the bar's ``BarPlan/endTempo``, each within the same per-bar limits as a bar line's change. What
+/// the bar plays (key, chords, notes, ensemble, density) still follows the target at its bar line;
+/// the next bar follows the new target as any bar does. So the music answers a new target at the
+/// next beat, and keys, instruments and textures still change only at bar lines and phrases.
+public struct BeatRevision: Sendable, Hashable {
+    /// The beat's first tick.
+    public var tick: Int
+    /// The affect the target asks for from this beat.
+    public var target: Affect
+    /// The velocity the voices are built on from this beat.
+    public var velocity: Double
 }
 
 /// What the targets ask of one bar: an affect, a palette and whether drums may play (the
@@ -115,10 +143,29 @@ struct TransitionPlanner {
             bar.intent.percussion = 0
             bar.intent.ensemble.percussion = false
         }
-        // One tempo change per beat, ramping linearly from the bar's tempo to the next bar's.
+        // One tempo change per beat, ramping linearly from the bar's tempo to the next bar's; a
+        // target that takes effect at a later beat re-aims the ramp (and the velocity) from there.
+        var current = goal.affect
+        var ramp = (from: bar.intent.tempo, beat: 0)
+        var lowest = bar.intent.tempo, highest = bar.intent.tempo
+        var carried = planned
         for beat in 0..<grid.beatsPerBar {
-            let bpm = bar.intent.tempo + (bar.endTempo - bar.intent.tempo) * Double(beat) / Double(grid.beatsPerBar)
-            let change = TempoChange(tick: state.tick + beat * grid.ticksPerBeat, bpm: grid.quarterBPM(bpm))
+            let tick = state.tick + beat * grid.ticksPerBeat
+            if beat > 0, limits.followsWithinBar, case let next = target(state.seconds), next.affect != current {
+                current = next.affect
+                let revision = revise(bar, at: tick, toward: next.affect, previous: state.previous, tempos: lowest...highest)
+                // The new ramp starts from the beat before's tempo.
+                let from = ramp.from + (bar.endTempo - ramp.from) * Double(beat - 1 - ramp.beat) / Double(grid.beatsPerBar - ramp.beat)
+                ramp = (from: from, beat: beat - 1)
+                bar.endTempo = revision.endTempo
+                bar.revisions.append(revision.revision)
+                carried.endTempo = revision.endTempo
+                carried.intent.velocity = revision.revision.velocity
+            }
+            let bpm = ramp.from + (bar.endTempo - ramp.from) * Double(beat - ramp.beat) / Double(grid.beatsPerBar - ramp.beat)
+            lowest = min(lowest, bpm)
+            highest = max(highest, bpm)
+            let change = TempoChange(tick: tick, bpm: grid.quarterBPM(bpm))
             if state.microsecondsPerQuarter != change.microsecondsPerQuarter {
                 changes.append(change)
                 state.microsecondsPerQuarter = change.microsecondsPerQuarter
@@ -127,9 +174,24 @@ struct TransitionPlanner {
         }
         state.index += 1
         state.tick += grid.barTicks
-        state.previous = planned
+        state.previous = carried
         state.palette = bar.palette
         return bar
+    }
+
+    /// `bar` re-aimed at the beat at `tick` toward `affect`: the velocity a bar line would step
+    /// to from the bar before (bounded by the per-bar step), and the tempo to reach at the next bar
+    /// line, bounded so that every tempo in the bar, `tempos` so far included, stays within one
+    /// per-bar step of the others.
+    private func revise(
+        _ bar: BarPlan, at tick: Int, toward affect: Affect, previous: BarPlan?, tempos: ClosedRange<Double>
+    ) -> (revision: BeatRevision, endTempo: Double) {
+        let desired = mapping.intent(for: affect)
+        let base = previous?.intent.velocity ?? bar.intent.velocity
+        let velocity = base + bounded(desired.velocity - base, limits.velocityPerBar)
+        let end = bar.intent.tempo + bounded(desired.tempo - bar.intent.tempo, limits.tempoPerBar)
+        let reach = (tempos.upperBound - limits.tempoPerBar, tempos.lowerBound + limits.tempoPerBar)
+        return (BeatRevision(tick: tick, target: affect, velocity: velocity), min(max(end, reach.0), reach.1))
     }
 
     private func nextBar(index: Int, tick: Int, seconds: Double, goal: Affect, previous: BarPlan?) -> BarPlan {

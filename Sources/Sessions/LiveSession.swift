@@ -110,7 +110,7 @@ public final class LineLandmarkSource: LiveLandmarkSource, @unchecked Sendable {
     }
 }
 
-/// A session on the real clock: frames from a ``LiveLandmarkSource`` go through the loop; bars
+/// A session on the real clock: frames from a ``LiveLandmarkSource`` go through the loop; beats
 /// are committed ``SessionConductor/lead`` seconds before they are due on the audio device's
 /// clock (the frames the ``LiveEngine`` has rendered) and their events queued to the audio thread
 /// through its lock-free ring. Underruns and source problems are logged as warnings. The same
@@ -153,8 +153,8 @@ public final class LiveSession {
         /// Times the output failed, and times it was reopened.
         public var outputFailures: Int
         public var outputReopened: Int
-        /// The least time, in seconds, by which a bar's first frame was still ahead of the audio
-        /// thread when the bar was queued (nil if no bar was queued while the output ran): how
+        /// The least time, in seconds, by which a beat's first frame was still ahead of the audio
+        /// thread when the beat was queued (nil if none was queued while the output ran): how
         /// much of ``SessionConductor/lead`` the session needed.
         public var closestQueueing: Double?
         /// For every decision that changed the music (as ``SessionLoop/Summary/responseDelays``),
@@ -176,7 +176,8 @@ public final class LiveSession {
     /// The session frame at which the current engine's frame 0 plays.
     private var engineOffset: Int64 = 0
     private var sampleRate: Int = 0
-    private var scheduledBars = 0
+    /// The first tick of the music not yet queued.
+    private var scheduledTick = 0
     /// Per track, the first note that can still sound in a window starting at `tick` or later: the
     /// notes before it end before `tick`. Windows move on, except after a reopened output goes back
     /// to an earlier bar, which starts the search over.
@@ -215,7 +216,7 @@ public final class LiveSession {
         for frame in firstFrames ?? [] { loop.process(frame) }
         conductor.tick(0)
         engine = first
-        queueCommittedBars()
+        queueCommittedBeats()
         try first.start()
 
         let began = Self.monotonic()
@@ -284,11 +285,11 @@ public final class LiveSession {
                     // the music resumes at the first bar line after that.
                     engineOffset = EventSchedule.quantise(Int64((now * rate).rounded(.up))) + EventSchedule.blockSize
                     let resumeTick = conductor.music.bars.first { $0.startSeconds * rate >= Double(engineOffset) }?.startTick
-                    scheduledBars = conductor.music.bars.firstIndex { $0.startTick == resumeTick } ?? conductor.music.bars.count
                     engine = reopenedEngine
-                    // The state as the resuming bar begins (the next bar to commit, if none committed yet does).
-                    queueState(atTick: resumeTick ?? conductor.music.score?.endTick ?? 0)
-                    queueCommittedBars()
+                    // The state as the resuming bar begins (the next bar to begin, if none begun yet does).
+                    scheduledTick = resumeTick ?? conductor.music.nextBarTick
+                    queueState(atTick: scheduledTick)
+                    queueCommittedBeats()
                     do {
                         try reopenedEngine.start()
                         reopened += 1
@@ -314,7 +315,7 @@ public final class LiveSession {
                 reportedUnpaced = true
             }
             conductor.tick(clock(now))
-            if engine == nil { scheduledBars = conductor.music.bars.count } else { queueCommittedBars() }
+            if engine == nil { scheduledTick = conductor.music.score?.endTick ?? 0 } else { queueCommittedBeats() }
             awaitNewDecisions(now)
             hear(now)
             if let engine {
@@ -343,7 +344,7 @@ public final class LiveSession {
         let summary = conductor.finish(at: end, reason: reason)
         awaitNewDecisions(stopped)
         if reason == "source-ended" {
-            if engine != nil { queueCommittedBars(flush: true) }
+            if engine != nil { queueCommittedBeats(flush: true) }
             // Let the closing bars play and the last chord ring, then fade (or fade now if stopped).
             let musicEnd = conductor.music.score.map { $0.duration } ?? 0
             while let engine, engine.sinkFailure == nil, !stop(),
@@ -363,21 +364,20 @@ public final class LiveSession {
             closestQueueing: closestQueueing.map { Double($0) / rate }, responseDelays: responseDelays, outputLag: outputLag)
     }
 
-    /// Queues the events of the bars committed since the last call (from ``scheduledBars``):
+    /// Queues the events of the beats committed since the last call (from ``scheduledTick``):
     /// everything that falls on their frames (their notes, and the releases of earlier notes that
     /// end in them), shifted onto the current output's frames; with `flush`, also every release
-    /// after the last bar.
-    private func queueCommittedBars(flush: Bool = false) {
+    /// after the last beat.
+    private func queueCommittedBeats(flush: Bool = false) {
         guard let engine, let score = conductor.music.score else { return }
-        let bars = conductor.music.bars
-        guard scheduledBars < bars.count || flush else { return }
+        guard scheduledTick < score.endTick || flush else { return }
         let margin = 8 * score.ticksPerQuarter  // a released note's off can be rounded a block later
         let tempoMap = score.tempoMap
         let rate = sampleRate
         func frame(_ tick: Int) -> Int64 {
             EventSchedule.quantise(Int64((tempoMap.microseconds(atTick: tick) * Double(rate) / 1_000_000).rounded()))
         }
-        let firstTick = bars.indices.contains(scheduledBars) ? bars[scheduledBars].startTick : score.endTick
+        let firstTick = min(scheduledTick, score.endTick)
         let lastTick = score.endTick
         let window = frame(firstTick)..<(flush ? Int64.max : frame(lastTick))
         // The notes that can have an event in the window: those still sounding near its start
@@ -397,8 +397,8 @@ public final class LiveSession {
             part.tracks[t].controls = score.tracks[t].controls.filter { $0.tick >= firstTick }
         }
         soundingNotes.tick = from
-        if scheduledBars < bars.count, engine.framesRendered > 0 {
-            // Once the audio runs: how far ahead of it this bar is queued.
+        if firstTick < lastTick, engine.framesRendered > 0 {
+            // Once the audio runs: how far ahead of it this beat is queued.
             let ahead = frame(firstTick) - engineOffset - engine.framesRendered
             closestQueueing = min(closestQueueing ?? ahead, ahead)
         }
@@ -407,7 +407,7 @@ public final class LiveSession {
             event.sampleTime -= engineOffset
             if engine.schedule(event) { queued += 1 }
         }
-        scheduledBars = bars.count
+        scheduledTick = lastTick
     }
 
     /// A growing count (underruns, held samples) reported at most once per interval, with what

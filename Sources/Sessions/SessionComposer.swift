@@ -7,14 +7,20 @@ import Presets
 /// played before the session ends. Offline and live sessions both use it; only the clock that
 /// calls ``advance(to:decisions:)`` differs.
 ///
-/// Bar *k* is committed (fixed for good) shortly before it is due: it is bar *k* of a composition
-/// of the decisions known at that moment, running ``lookaheadBars`` bars past it (so bar *k* is not
-/// mistaken for the end of the piece: no final cadence, and its pivot and last-note gate see a bar
-/// *k* + 1), with the preset's safety envelope applied last. The composer is causal (a bar depends
-/// on the targets at bar lines up to its own), so a decision that takes effect at the first bar not
-/// yet committed (``nextBarStart``) never changes a committed bar: a session logs each decision's
-/// effective time and, per bar, how many decisions and bars its composition had, and
-/// ``replay(decisions:bars:preset:seed:method:)`` rebuilds the same score from the log.
+/// The music is committed (fixed for good) a beat at a time, shortly before each beat is due.
+/// Beat 1 of bar *k* comes from bar *k* of a composition of the decisions known at that moment,
+/// running ``lookaheadBars`` bars past it (so bar *k* is not mistaken for the end of the piece: no
+/// final cadence, and its pivot and last-note gate see a bar *k* + 1), with the preset's safety
+/// envelope applied last; so do its other beats, unless a decision that changes the music arrives
+/// while the bar plays: bar *k* is then composed again with it, and the beats from the next one
+/// on come from that composition. A decision takes effect at the first beat not yet committed
+/// (``nextBeatStart``): the composer re-aims the bar's dynamics and tempo ramp there (a
+/// ``BeatRevision``), and the bars after it follow the decision whole. The composer is causal (a
+/// beat depends on the targets up to its own time, and what a bar plays on the targets at bar
+/// lines), so a decision never changes a committed beat: a session logs each decision's effective
+/// time, per bar how many decisions and bars its composition had, and per recomposed beat how many
+/// decisions it knew (``BeatRecord``); ``replay(decisions:bars:beats:preset:seed:method:)``
+/// rebuilds the same score from the log.
 ///
 /// That composition is not made whole for each bar (``Method/incremental``): an
 /// ``IncrementalComposer`` carries the composer's state from bar to bar and composes only from the
@@ -54,16 +60,35 @@ public final class SessionComposer {
     public var score: Score? { preset == nil ? plainScore : playedScore }
     /// What the envelope changed in the committed bars (whole-track changes reported once).
     public private(set) var adjustments: [EnvelopeAdjustment] = []
-    /// One record per committed bar, as logged.
+    /// One record per bar begun, as logged.
     public private(set) var records: [MusicRecord] = []
-    /// Seconds from the start at which the first bar not yet committed begins: the earliest a
+    /// One record per beat taken from a composition newer than its bar's, as logged.
+    public private(set) var beatRecords: [BeatRecord] = []
+    /// Seconds from the start at which the first beat not yet committed begins: the earliest a
     /// new decision can take effect.
+    public private(set) var nextBeatStart: Double = 0
+    /// Seconds from the start at which the first bar not yet begun begins.
     public private(set) var nextBarStart: Double = 0
     /// Whether the closing bars (with the final cadence) have been committed.
     public private(set) var isClosed = false
 
     private var playedScore: Score?
     private var reportedWholeTrack: Set<String> = []
+    /// The last bar begun, while some of its beats are not committed.
+    private var open: OpenBar?
+
+    /// A bar whose beats are being committed.
+    private struct OpenBar {
+        /// As last composed.
+        var composed: ComposedBar
+        /// Its beats committed so far.
+        var beats: Int
+        /// The decisions its last composition knew, and that composition's length in bars.
+        var known: Int
+        var total: Int
+        /// The envelope's progress before the bar was first composed: where composing it again starts.
+        var played: PlayedProgress
+    }
 
     /// The incremental method's composer, with the keyframes of the first `foldedDecisions`
     /// decisions (nil until first set; `lastFolded` is the last of them, to notice a changed log).
@@ -93,12 +118,21 @@ public final class SessionComposer {
         self.preset = preset
         self.seed = seed
         self.method = method
+        var configuration = configuration
+        configuration.limits.followsWithinBar = true
         composer = Composer(configuration: configuration)
         incremental = IncrementalComposer(composer: composer)
     }
 
-    /// Bars committed so far.
+    /// The composer's configuration: the preset's (or the defaults), following targets from the
+    /// next beat (``TransitionLimits/followsWithinBar``).
+    public var configuration: ComposerConfiguration { composer.configuration }
+
+    /// Bars begun so far (the last may have beats still to commit).
     public var committedBars: Int { bars.count }
+
+    /// The first tick of the first bar not yet begun.
+    public var nextBarTick: Int { open?.composed.beatTicks.last ?? plainScore?.endTick ?? 0 }
 
     /// The music so far (composer's plan, envelope applied).
     public var music: SessionMusic? {
@@ -106,39 +140,64 @@ public final class SessionComposer {
         return SessionMusic(composition: Composition(score: plainScore, bars: bars), score: score, adjustments: adjustments)
     }
 
-    /// Commits every bar that starts before `time` (seconds from the session's start), each from
+    /// Commits every beat that starts before `time` (seconds from the session's start), each from
     /// the `decisions` known now: the session's decisions in the order made (each call's begin with
-    /// the previous call's, unchanged). Returns the bars committed by this call, already in ``records``.
+    /// the previous call's, unchanged). Returns the records of the bars begun by this call, already
+    /// in ``records`` (the beats recomposed are added to ``beatRecords``).
     @discardableResult
     public func advance(to time: Double, decisions: [DecisionRecord]) -> [MusicRecord] {
         precondition(!isClosed, "the session's music is closed")
-        var committed: [MusicRecord] = []
-        while nextBarStart < time {
-            committed.append(commitBar(decisions: decisions, known: decisions.count, total: committedBars + 1 + Self.lookaheadBars))
+        var begun: [MusicRecord] = []
+        while nextBeatStart < time {
+            if let record = commitBeat(decisions: decisions, known: decisions.count, total: committedBars + 1 + Self.lookaheadBars) {
+                begun.append(record)
+            }
         }
-        return committed
+        return begun
     }
 
-    /// Ends the music: ``closingBars`` more bars whose last is the final cadence, from the known
-    /// `decisions`. Returns them, already in ``records``.
+    /// Commits the open bar's remaining beats as last composed (no decision is taken into it), so
+    /// the music ends at a bar line: for a session that was stopped.
+    public func completeBar() {
+        while let bar = open, bar.beats < bar.composed.beatStarts.count - 1 {
+            commitBeat(decisions: [], known: bar.known, total: bar.total)
+        }
+    }
+
+    /// Ends the music: the open bar's remaining beats, then ``closingBars`` more bars whose last is
+    /// the final cadence, from the known `decisions`. Returns the records of the bars begun,
+    /// already in ``records``.
     @discardableResult
     public func close(decisions: [DecisionRecord]) -> [MusicRecord] {
         precondition(!isClosed, "close() called twice")
+        var begun: [MusicRecord] = []
+        while let bar = open, bar.beats < bar.composed.beatStarts.count - 1 {
+            commitBeat(decisions: decisions, known: decisions.count, total: bar.total)
+        }
         let total = committedBars + Self.closingBars
-        var committed: [MusicRecord] = []
-        while committedBars < total {
-            committed.append(commitBar(decisions: decisions, known: decisions.count, total: total))
+        while committedBars < total || open != nil {
+            if let record = commitBeat(decisions: decisions, known: decisions.count, total: total) { begun.append(record) }
         }
         isClosed = true
-        return committed
+        return begun
     }
 
     /// Rebuilds a session's music from its log: each bar from the composition its ``MusicRecord``
-    /// names (the first `decisions` decisions, `bars` bars long).
+    /// names (the first `decisions` decisions, `bars` bars long), and from a beat named by a
+    /// ``BeatRecord`` on, from the same bar composed with the decisions that record names.
     public static func replay(
-        decisions: [DecisionRecord], bars: [MusicRecord], preset: Preset?, seed: UInt64, method: Method = .incremental
+        decisions: [DecisionRecord], bars: [MusicRecord], beats: [BeatRecord] = [], preset: Preset?, seed: UInt64,
+        method: Method = .incremental
     ) throws -> SessionComposer {
         let music = SessionComposer(preset: preset, seed: seed, method: method)
+        var recomposed: [Int: [Int: Int]] = [:]  // bar → beat → decisions
+        for beat in beats {
+            guard beat.decisions >= 0, beat.decisions <= decisions.count else {
+                throw EmoMusikError(
+                    .malformedFile, "beat record of bar \(beat.bar), beat \(beat.beat) names \(beat.decisions) of \(decisions.count) decisions")
+            }
+            recomposed[beat.bar, default: [:]][beat.beat] = beat.decisions
+        }
         for record in bars {
             guard let known = record.decisions, let total = record.compositionBars else {
                 throw EmoMusikError(.malformedFile, "music record of bar \(record.bar) does not say which composition it came from")
@@ -148,7 +207,15 @@ public final class SessionComposer {
                     .malformedFile,
                     "music record of bar \(record.bar) does not follow bar \(music.committedBars) or names \(known) of \(decisions.count) decisions")
             }
-            music.commitBar(decisions: decisions, known: known, total: total)
+            music.commitBeat(decisions: decisions, known: known, total: total)
+            while let bar = music.open, bar.beats < bar.composed.beatStarts.count - 1 {
+                let beatKnown = recomposed[record.bar]?[bar.beats + 1]
+                if let beatKnown, beatKnown < bar.known {
+                    throw EmoMusikError(
+                        .malformedFile, "beat record of bar \(record.bar), beat \(bar.beats + 1) names fewer decisions than the beat before")
+                }
+                music.commitBeat(decisions: decisions, known: beatKnown ?? bar.known, total: total, recompose: beatKnown != nil)
+            }
         }
         return music
     }
@@ -171,18 +238,67 @@ public final class SessionComposer {
         return TargetKeyframe(time: time, affect: decision.target, palette: decision.palette, percussion: decision.percussion)
     }
 
-    /// Commits bar ``committedBars`` from the first `known` of `decisions`, in a piece of `total` bars.
+    /// Commits the next beat: of the open bar, composed again from the first `known` of
+    /// `decisions` when they change the music since its last composition (or when `recompose`
+    /// says so: replay), otherwise as last composed; or, once every beat of it is committed, the
+    /// first beat of bar ``committedBars`` from the first `known` decisions in a piece of `total`
+    /// bars, whose record it returns.
     @discardableResult
-    private func commitBar(decisions: [DecisionRecord], known: Int, total: Int) -> MusicRecord {
-        let index = committedBars
-        let composed = switch method {
-        case .incremental: composeIncrementally(decisions: decisions, known: known, total: total)
-        case .wholePiece: composeWhole(decisions: decisions, known: known, total: total)
+    private func commitBeat(decisions: [DecisionRecord], known: Int, total: Int, recompose: Bool? = nil) -> MusicRecord? {
+        if var bar = open {
+            if recompose ?? Self.changeMusic(decisions, from: bar.known, to: known) {
+                played = bar.played
+                let again = compose(bar: committedBars - 1, decisions: decisions, known: known, total: bar.total, again: true)
+                bar.composed.revise(from: bar.beats, as: again)
+                bar.known = known
+                bars[committedBars - 1] = bar.composed.bar
+                beatRecords.append(BeatRecord(
+                    t: bar.composed.beatStarts[bar.beats], bar: committedBars, beat: bar.beats + 1, decisions: known))
+            }
+            take(beat: bar.beats, of: bar.composed)
+            bar.beats += 1
+            nextBeatStart = bar.composed.beatStarts[bar.beats]
+            open = bar.beats < bar.composed.beatStarts.count - 1 ? bar : nil
+            return nil
         }
-        let range = composed.plain.ticks
-        Self.append(composed.plain, to: &plainScore)
-        if preset != nil { Self.append(composed.played, to: &playedScore) }
+        let index = committedBars
+        let before = played
+        let composed = compose(bar: index, decisions: decisions, known: known, total: total, again: false)
         bars.append(composed.bar)
+        nextBarStart = composed.nextBarStart
+        var record = SessionMusic.record(
+            bar: composed.bar, number: index + 1, seconds: composed.seconds, tempo: composed.tempo, notes: composed.played.tracks,
+            range: composed.plain.ticks)
+        record.decisions = known
+        record.compositionBars = total
+        records.append(record)
+        take(beat: 0, of: composed)
+        nextBeatStart = composed.beatStarts[1]
+        open = composed.beatStarts.count > 2 ? OpenBar(composed: composed, beats: 1, known: known, total: total, played: before) : nil
+        return record
+    }
+
+    /// Whether decisions `from..<to` change the music (another target, palette or percussion than
+    /// the decision before each).
+    private static func changeMusic(_ decisions: [DecisionRecord], from: Int, to: Int) -> Bool {
+        guard from < to else { return false }
+        return (from..<to).contains { $0 == 0 || decisions[$0].changesMusic(after: decisions[$0 - 1]) }
+    }
+
+    /// Bar `index`, composed from the first `known` of `decisions` in a piece of `total` bars;
+    /// `again` when it is the last bar composed, composed again (with more decisions).
+    private func compose(bar index: Int, decisions: [DecisionRecord], known: Int, total: Int, again: Bool) -> ComposedBar {
+        switch method {
+        case .incremental: composeIncrementally(bar: index, decisions: decisions, known: known, total: total, again: again)
+        case .wholePiece: composeWhole(bar: index, decisions: decisions, known: known, total: total)
+        }
+    }
+
+    /// Adds beat `beat` of `composed` to the committed music, with what the envelope changed in it.
+    private func take(beat: Int, of composed: ComposedBar) {
+        let range = composed.beatTicks[beat]..<composed.beatTicks[beat + 1]
+        Self.append(composed.plain.events(in: range), to: &plainScore)
+        if preset != nil { Self.append(composed.played.events(in: range), to: &playedScore) }
         for change in composed.adjustments {
             if let tick = change.tick {
                 if range.contains(tick) { adjustments.append(change) }
@@ -190,18 +306,11 @@ public final class SessionComposer {
                 adjustments.append(change)
             }
         }
-        nextBarStart = composed.nextBarStart
-        var record = SessionMusic.record(
-            bar: composed.bar, number: index + 1, seconds: composed.seconds, tempo: composed.tempo, notes: composed.played.tracks,
-            range: range)
-        record.decisions = known
-        record.compositionBars = total
-        records.append(record)
-        return record
     }
 
     /// A bar as composed and as played (its events only), what the envelope changed in the piece
-    /// it was composed in, and, as played: when it starts, its tempo there, when the next bar starts.
+    /// it was composed in, and, as played: when it starts, its tempo there, when the next bar starts,
+    /// and where each beat starts (and the next bar), in seconds and ticks.
     private struct ComposedBar {
         var bar: BarPlan
         var plain: CompositionExcerpt
@@ -210,29 +319,77 @@ public final class SessionComposer {
         var seconds: Double
         var tempo: Double
         var nextBarStart: Double
+        var beatStarts: [Double]
+        var beatTicks: [Int]
+
+        init(
+            bar: BarPlan, plain: CompositionExcerpt, played: CompositionExcerpt, adjustments: [EnvelopeAdjustment],
+            tempo: Double, seconds: ([Int]) -> [Double]
+        ) {
+            self.bar = bar
+            self.plain = plain
+            self.played = played
+            self.adjustments = adjustments
+            self.tempo = tempo
+            let beats = plain.meter.beatsPerBar
+            let ticksPerBeat = (plain.ticks.upperBound - plain.ticks.lowerBound) / max(beats, 1)
+            beatTicks = (0...beats).map { plain.ticks.lowerBound + $0 * ticksPerBeat }
+            beatTicks[beats] = plain.ticks.upperBound
+            beatStarts = seconds(beatTicks)
+            self.seconds = beatStarts[0]
+            nextBarStart = beatStarts[beats]
+        }
+
+        /// Takes the performance of the same bar composed again with more decisions (`again`)
+        /// from beat `beat` on: its tempo changes, beat times and plan (the re-aimed dynamics and
+        /// tempo ramp), and the velocity of each note that starts there, by track, tick and pitch.
+        /// What the bar plays stays as it was: composed again, its chords, notes and lengths can
+        /// differ where the bar leads into the next (a pivot chord, the last note's length), and
+        /// those change at the next bar line, as when a decision arrives before the bar begins.
+        mutating func revise(from beat: Int, as again: ComposedBar) {
+            let start = beatTicks[beat]
+            func revised(_ excerpt: CompositionExcerpt, by new: CompositionExcerpt) -> CompositionExcerpt {
+                var excerpt = excerpt
+                excerpt.bars = new.bars
+                excerpt.tempoChanges = excerpt.tempoChanges.filter { $0.tick < start } + new.tempoChanges.filter { $0.tick >= start }
+                for t in excerpt.tracks.indices where t < new.tracks.count {
+                    var velocities: [Int: UInt8] = [:]
+                    for note in new.tracks[t].notes where note.tick >= start { velocities[note.tick << 8 | Int(note.pitch)] = note.velocity }
+                    for n in excerpt.tracks[t].notes.indices where excerpt.tracks[t].notes[n].tick >= start {
+                        let note = excerpt.tracks[t].notes[n]
+                        if let velocity = velocities[note.tick << 8 | Int(note.pitch)] { excerpt.tracks[t].notes[n].velocity = velocity }
+                    }
+                }
+                return excerpt
+            }
+            plain = revised(plain, by: again.plain)
+            played = revised(played, by: again.played)
+            bar = again.bar
+            adjustments = adjustments.filter { ($0.tick ?? 0) < start } + again.adjustments.filter { ($0.tick ?? 0) >= start }
+            beatStarts = Array(beatStarts[...beat]) + again.beatStarts[(beat + 1)...]
+            nextBarStart = again.nextBarStart
+        }
     }
 
-    /// Bar ``committedBars`` of the whole piece, composed and enveloped whole.
-    private func composeWhole(decisions: [DecisionRecord], known: Int, total: Int) -> ComposedBar {
-        let index = committedBars
+    /// Bar `index` of the whole piece, composed and enveloped whole.
+    private func composeWhole(bar index: Int, decisions: [DecisionRecord], known: Int, total: Int) -> ComposedBar {
         let composition = composer.compose(targets: Self.targets(Array(decisions.prefix(known))), bars: total)
         let (enforced, changes) = preset?.enforce(composition) ?? (composition.score, [])
         let bar = composition.bars[index]
-        let plain = CompositionExcerpt(composition).bars(index..<index + 1)
         return ComposedBar(
-            bar: bar, plain: plain,
+            bar: bar, plain: CompositionExcerpt(composition).bars(index..<index + 1),
             played: CompositionExcerpt(Composition(score: enforced, bars: composition.bars)).bars(index..<index + 1),
-            adjustments: changes, seconds: enforced.tempoMap.seconds(atTick: bar.startTick),
-            tempo: enforced.tempoMap.bpm(atTick: bar.startTick), nextBarStart: enforced.tempoMap.seconds(atTick: plain.ticks.upperBound))
+            adjustments: changes, tempo: enforced.tempoMap.bpm(atTick: bar.startTick)
+        ) { $0.map { enforced.tempoMap.seconds(atTick: $0) } }
     }
 
-    /// Bar ``committedBars`` from the incremental composer, and the envelope carried on from the
-    /// excerpt's first bar: the bars before this one bring the envelope and the clock to its bar
-    /// line (where the next excerpt starts), then it is applied from there to the piece's end.
-    private func composeIncrementally(decisions: [DecisionRecord], known: Int, total: Int) -> ComposedBar {
-        let index = committedBars
+    /// Bar `index` (the next, or `again` the last composed) from the incremental composer, and the
+    /// envelope carried on from the excerpt's first bar: the bars before this one bring the
+    /// envelope and the clock to its bar line (where the next excerpt starts), then it is applied
+    /// from there to the piece's end.
+    private func composeIncrementally(bar index: Int, decisions: [DecisionRecord], known: Int, total: Int, again: Bool) -> ComposedBar {
         fold(decisions, known: known)
-        let excerpt = incremental.composeNextBar(bars: total)
+        let excerpt = again ? incremental.recomposeLastBar(bars: total) : incremental.composeNextBar(bars: total)
         let bar = excerpt.bars[index - excerpt.firstBar]
         if excerpt.firstBar == 0 {
             played = PlayedProgress()
@@ -252,15 +409,23 @@ public final class SessionComposer {
             changes = preset?.enforce(composer.compose(targets: incremental.targets, bars: total)).adjustments ?? []
         }
         let playing = rest.bars(index..<index + 1)
-        var clock = played.clock
-        let seconds = clock?.seconds(atTick: bar.startTick) ?? 0
         // The tempo at the bar line: its own change there, or the last before it (120 BPM, the MIDI
         // default, before any).
-        let tempo = (playing.tempoChanges.first { $0.tick == bar.startTick } ?? clock?.latest)?.bpm ?? 120
-        for change in playing.tempoChanges { Self.run(&clock, to: change) }
+        let tempo = (playing.tempoChanges.first { $0.tick == bar.startTick } ?? played.clock?.latest)?.bpm ?? 120
         return ComposedBar(
-            bar: bar, plain: excerpt.bars(index..<index + 1), played: playing, adjustments: changes, seconds: seconds,
-            tempo: tempo, nextBarStart: clock?.seconds(atTick: playing.ticks.upperBound) ?? 0)
+            bar: bar, plain: excerpt.bars(index..<index + 1), played: playing, adjustments: changes, tempo: tempo
+        ) { [played] ticks in
+            // The clock runs on through the bar's changes, each beat's time read as it reaches it.
+            var clock = played.clock
+            var next = 0
+            return ticks.map { tick in
+                while next < playing.tempoChanges.count && playing.tempoChanges[next].tick <= tick {
+                    Self.run(&clock, to: playing.tempoChanges[next])
+                    next += 1
+                }
+                return clock?.seconds(atTick: tick) ?? 0
+            }
+        }
     }
 
     /// `excerpt` as played: the envelope applied, carrying on from `carry`; without a preset, as composed.

@@ -14,6 +14,7 @@ public final class SessionConductor {
     public let lead: Double
     private let log: any SessionLogSink
     private var loggedAdjustments = 0
+    private var loggedBeats = 0
 
     public init(loop: SessionLoop, music: SessionComposer, log: any SessionLogSink, lead: Double = 0.5) {
         precondition(lead >= 0, "the lead must not be negative")
@@ -23,9 +24,9 @@ public final class SessionConductor {
         self.lead = lead
     }
 
-    /// The clock reads `time` (seconds from the start): commits and logs every bar that starts
-    /// before `time + lead`, and tells the loop where a new decision can take effect.
-    /// Returns the bars committed now.
+    /// The clock reads `time` (seconds from the start): commits and logs every beat that starts
+    /// before `time + lead`, and tells the loop where a new decision can take effect (the next
+    /// beat). Returns the records of the bars begun now.
     @discardableResult
     public func tick(_ time: Double) -> [MusicRecord] {
         let committed = music.advance(to: time + lead, decisions: loop.decisionsSoFar)
@@ -34,7 +35,7 @@ public final class SessionConductor {
     }
 
     /// One frame, on the frames' own clock: the loop first (its decisions take effect at the
-    /// first bar not yet committed), then the bars now due.
+    /// first beat not yet committed), then the beats now due.
     public func process(_ frame: LandmarkFrame) {
         loop.process(frame)
         tick(frame.time)
@@ -48,21 +49,27 @@ public final class SessionConductor {
         if reason == "source-ended" {
             tick(summary.duration)
             record(music.close(decisions: loop.decisionsSoFar))
+        } else {
+            // The music stops at a bar line, as a replay of the log rebuilds it.
+            music.completeBar()
         }
         SessionLoop.logEnd(summary, reason: reason, to: log)
         return summary
     }
 
     private func record(_ bars: [MusicRecord]) {
-        guard !bars.isEmpty else { return }
+        // Replay finds a beat's record by its bar and beat, not by its place in the log.
         for bar in bars { log.record(.music(bar)) }
+        let beats = music.beatRecords
+        for beat in beats[loggedBeats...] { log.record(.beat(beat)) }
+        loggedBeats = beats.count
         let adjustments = music.adjustments
         for adjustment in adjustments[loggedAdjustments...] {
             let seconds = adjustment.tick.flatMap { tick in music.score.map { $0.tempoMap.seconds(atTick: tick) } } ?? 0
             loop.record(.warning(Notice(t: seconds, code: "envelope", message: "safety envelope: \(adjustment)")))
         }
         loggedAdjustments = adjustments.count
-        loop.earliestEffect = music.nextBarStart
+        loop.earliestEffect = music.nextBeatStart
     }
 }
 

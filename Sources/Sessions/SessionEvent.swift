@@ -11,13 +11,14 @@ public enum SessionEvent: Sendable, Equatable {
     case smoothed(SmoothedRecord)
     case decision(DecisionRecord)
     case music(MusicRecord)
+    case beat(BeatRecord)
     case warning(Notice)
     case fault(Notice)
     case end(SessionEnd)
 
     /// The `"type"` of each event in the log.
     public enum Kind: String, Sendable, CaseIterable, Codable {
-        case start = "session-start", estimate, smoothed, decision, music, warning, fault, end = "session-end"
+        case start = "session-start", estimate, smoothed, decision, music, beat, warning, fault, end = "session-end"
     }
 
     public var kind: Kind {
@@ -27,6 +28,7 @@ public enum SessionEvent: Sendable, Equatable {
         case .smoothed: .smoothed
         case .decision: .decision
         case .music: .music
+        case .beat: .beat
         case .warning: .warning
         case .fault: .fault
         case .end: .end
@@ -185,8 +187,9 @@ public struct DecisionRecord: Sendable, Equatable, Codable {
     public var palette: ScalePalette
     public var percussion: Bool?
     public var reason: String
-    /// When the music may follow it, if later than `t`: the first bar not yet committed when the
-    /// decision was taken (see ``SessionComposer``). Absent in logs of earlier versions.
+    /// When the music may follow it, if later than `t`: the first beat not yet committed when the
+    /// decision was taken (see ``SessionComposer``; the first bar in logs of earlier versions,
+    /// absent in older ones).
     public var effective: Double?
 
     public init(t: Double, child: Affect?, target: MusicalTarget, effective: Double? = nil) {
@@ -231,6 +234,26 @@ public struct MusicRecord: Sendable, Equatable, Codable {
         self.mode = mode
         self.velocity = roundedForLog(velocity)
         self.affect = Affect(valence: roundedForLog(affect.valence), arousal: roundedForLog(affect.arousal))
+    }
+}
+
+/// A beat of a bar that was begun from an earlier composition, taken (with the beats after it)
+/// from the bar composed again with more decisions: one that changed the music arrived while the
+/// bar played, and the bar's dynamics and tempo follow it from this beat (see ``SessionComposer``).
+public struct BeatRecord: Sendable, Equatable, Codable {
+    /// Seconds into the music at which the beat starts.
+    public var t: Double
+    /// The bar (numbered from 1, as in ``MusicRecord``) and the beat within it (from 1).
+    public var bar: Int
+    public var beat: Int
+    /// How many of the session's decisions the bar's new composition knew.
+    public var decisions: Int
+
+    public init(t: Double, bar: Int, beat: Int, decisions: Int) {
+        self.t = roundedForLog(t)
+        self.bar = bar
+        self.beat = beat
+        self.decisions = decisions
     }
 }
 
@@ -280,6 +303,7 @@ extension SessionEvent: Codable {
         case .smoothed: self = .smoothed(try SmoothedRecord(from: decoder))
         case .decision: self = .decision(try DecisionRecord(from: decoder))
         case .music: self = .music(try MusicRecord(from: decoder))
+        case .beat: self = .beat(try BeatRecord(from: decoder))
         case .warning: self = .warning(try Notice(from: decoder))
         case .fault: self = .fault(try Notice(from: decoder))
         case .end: self = .end(try SessionEnd(from: decoder))
@@ -295,6 +319,7 @@ extension SessionEvent: Codable {
         case .smoothed(let e): try e.encode(to: encoder)
         case .decision(let e): try e.encode(to: encoder)
         case .music(let e): try e.encode(to: encoder)
+        case .beat(let e): try e.encode(to: encoder)
         case .warning(let e): try e.encode(to: encoder)
         case .fault(let e): try e.encode(to: encoder)
         case .end(let e): try e.encode(to: encoder)

@@ -70,6 +70,10 @@ public enum SessionLog {
         public var music: [MusicRecord] {
             events.compactMap { if case .music(let m) = $0 { m } else { nil } }
         }
+
+        public var beats: [BeatRecord] {
+            events.compactMap { if case .beat(let b) = $0 { b } else { nil } }
+        }
     }
 
     /// Parses a log's text. A last line without its newline that does not parse is skipped and

@@ -29,14 +29,14 @@ public struct SessionMusic: Sendable {
         return SessionMusic(composition: composition, score: score, adjustments: adjustments)
     }
 
-    /// The music of a logged session: bar by bar as the session committed it (``SessionComposer``),
+    /// The music of a logged session: beat by beat as the session committed it (``SessionComposer``),
     /// or, for a log of an earlier version without that record, composed whole from the decisions.
     public static func replay(_ contents: SessionLog.Contents, duration: Double, preset: Preset?, seed: UInt64) throws -> SessionMusic {
         let bars = contents.music
         guard !bars.isEmpty, bars.allSatisfy({ $0.decisions != nil && $0.compositionBars != nil }) else {
             return compose(decisions: contents.decisions, duration: duration, preset: preset, seed: seed)
         }
-        let composer = try SessionComposer.replay(decisions: contents.decisions, bars: bars, preset: preset, seed: seed)
+        let composer = try SessionComposer.replay(decisions: contents.decisions, bars: bars, beats: contents.beats, preset: preset, seed: seed)
         guard let music = composer.music else { throw EmoMusikError(.malformedFile, "the session log has no music") }
         return music
     }
