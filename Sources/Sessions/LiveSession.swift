@@ -158,11 +158,15 @@ public final class LiveSession {
         /// much of ``SessionConductor/lead`` the session needed.
         public var closestQueueing: Double?
         /// For every decision that changed the music (as ``SessionLoop/Summary/responseDelays``),
-        /// on the wall clock: seconds from the poll that made it to the poll that found its bar line
-        /// rendered and handed to the output (to within ``Configuration/pollInterval``). Add the
-        /// output's queued latency for the time until it is heard. Unlike the summary's delays,
-        /// these stay true after underruns have set the music behind the wall clock.
+        /// on the wall clock: seconds from the poll that made it to the poll that found the beat it
+        /// took effect at rendered and handed to the output (to within
+        /// ``Configuration/pollInterval``). Add the output's queued latency for the time until it
+        /// is heard. Unlike the summary's delays, these stay true after underruns have set the
+        /// music behind the wall clock.
         public var responseDelays: [Double]
+        /// For each of ``responseDelays``, the length in seconds of the beat the decision took
+        /// effect at (the beat before it, when that was the last of the music).
+        public var responseBeats: [Double]
         /// Seconds the output's clock was behind the wall clock at the end: the time underruns (or
         /// a stalled machine) took from the music, which then plays that much later than the
         /// landmarks it follows.
@@ -228,9 +232,9 @@ public final class LiveSession {
         var nextReopen = 0.0
         var failures = 0, reopened = 0
         var latest = 0.0
-        // Changed decisions waiting to be heard: when made, and their bar line on the session's frames.
+        // Changed decisions waiting to be heard: when made, and their beat on the session's frames.
         var awaited: [(decided: Double, frame: Int64)] = []
-        var responseDelays: [Double] = []
+        var responseDelays: [Double] = [], responseBeats: [Double] = []
         var seenDecisions = loop.decisionsSoFar.count
         var lastDecision = loop.decisionsSoFar.last
         // The session clock: the output's, never ahead of the wall clock (an output that does not
@@ -251,12 +255,13 @@ public final class LiveSession {
             }
             seenDecisions = decisions.count
         }
-        // The changed decisions whose bar lines the output has now rendered.
+        // The changed decisions whose beats the output has now rendered.
         func hear(_ now: Double) {
             guard let engine else { return }
             let rendered = engineOffset + engine.framesRendered
             while let first = awaited.first, first.frame <= rendered {
                 responseDelays.append(now - first.decided)
+                responseBeats.append(beatLength(at: Double(first.frame) / rate))
                 awaited.removeFirst()
             }
         }
@@ -361,7 +366,16 @@ public final class LiveSession {
         return Outcome(
             summary: summary, reason: reason, engine: Self.combined(finishedEngines), eventsQueued: queued,
             outputFailures: failures, outputReopened: reopened,
-            closestQueueing: closestQueueing.map { Double($0) / rate }, responseDelays: responseDelays, outputLag: outputLag)
+            closestQueueing: closestQueueing.map { Double($0) / rate }, responseDelays: responseDelays,
+            responseBeats: responseBeats, outputLag: outputLag)
+    }
+
+    /// The length in seconds of the music's beat that starts at `seconds` (or is under way then).
+    private func beatLength(at seconds: Double) -> Double {
+        guard let score = conductor.music.score else { return 0 }
+        let quarters = 4 / Double(score.timeSignatures.first?.meter.beatUnit ?? 4)
+        let tick = min(score.tempoMap.tick(atSeconds: seconds + 1e-6), max(score.endTick - 1, 0))
+        return 60 / score.tempoMap.bpm(atTick: tick) * quarters
     }
 
     /// Queues the events of the beats committed since the last call (from ``scheduledTick``):

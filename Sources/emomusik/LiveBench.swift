@@ -31,11 +31,12 @@ struct LiveBench: ParsableCommand {
             virtual machine, most underruns are the host's.
 
             With --session it runs a whole live session instead: a scripted child
-            whose emotion changes every 20 s, the mirror strategy, the bar-by-bar
-            composer and the engine, on the null sink; it prints how soon each
-            changed decision is heard on the wall clock (the next bar line not yet
-            queued, plus the queued output), how close to the audio thread bars
-            were queued against --lead, and the same engine figures.
+            whose emotion changes every 20 s, the mirror strategy, the session
+            composer (a decision takes effect at the next beat not yet committed,
+            which is --lead ahead of the audio) and the engine, on the null sink; it
+            prints how soon each changed decision is heard on the wall clock
+            against its beat, how close to the audio thread beats were queued
+            against --lead, and the same engine figures.
 
             Examples:
               .build/release/emomusik bench live --minutes 30
@@ -54,7 +55,7 @@ struct LiveBench: ParsableCommand {
         discussion: "The default matches `session live`. A period arriving more than this many periods minus one late is an underrun."))
     var bufferPeriods: Int = 4
 
-    @Option(help: "With --session: seconds before its start that a bar is composed and queued.")
+    @Option(help: "With --session: seconds before its start that a beat is composed and queued.")
     var lead: Double = 0.25
 
     @Option(help: "Seconds between scripted changes, on average.")
@@ -221,20 +222,25 @@ struct LiveBench: ParsableCommand {
         let rssEnd = residentSetBytes()
         let stats = outcome.engine
         let queued = Double(sink.outputLatencyFrames) / Double(settings.sampleRate)
-        let delays = outcome.responseDelays.map { $0 + queued }.sorted()
+        let heard = zip(outcome.responseDelays, outcome.responseBeats).map { (delay: $0 + queued, beat: $1) }
+        let delays = heard.map(\.delay).sorted()
         let bars = conductor.music.bars
-        let starts = bars.map(\.startSeconds)
-        let longestBar = zip(starts.dropFirst(), starts).map { $0 - $1 }.max() ?? 0
         if let worst = delays.last {
-            print(String(format: "decision → audible (wall clock): median %.2f s, max %.2f s over %d changed decisions (the next bar line not yet queued: at most the %.2f s lead + the longest bar %.2f s + %.1f ms queued output)",
-                         delays[delays.count / 2], worst, delays.count, conductor.lead, longestBar, queued * 1000))
+            // A decision takes effect at the first beat that starts more than the lead ahead of
+            // the audio thread: at most the lead and that beat after it, plus the queued output.
+            let withinBeat = heard.filter { $0.delay <= $0.beat + periodSeconds + queued }.count
+            let withinLead = heard.filter { $0.delay <= conductor.lead + $0.beat + periodSeconds + queued }.count
+            print(String(format: "decision → audible (wall clock): median %.2f s, max %.2f s over %d changed decisions; beats %.2f–%.2f s long",
+                         delays[delays.count / 2], worst, delays.count, heard.map(\.beat).min() ?? 0, heard.map(\.beat).max() ?? 0))
+            print(String(format: "  within their beat + one period + %.1f ms queued output: %d of %d; within the %.2f s lead + beat + period + queued output: %d of %d",
+                         queued * 1000, withinBeat, heard.count, conductor.lead, withinLead, heard.count))
         }
         if outcome.outputLag >= 0.01 {
             print(String(format: "clock: underruns took %.2f s from the output, so the music ended that much behind the landmarks it follows",
                          outcome.outputLag))
         }
-        print("music: \(bars.count) bars; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped"
-              + (outcome.closestQueueing.map { String(format: "; every bar queued at least %.0f ms before the audio thread reached it (lead %.2f s)", $0 * 1000, conductor.lead) } ?? ""))
+        print("music: \(bars.count) bars, \(conductor.music.beatRecords.count) re-aimed from a beat within; \(outcome.eventsQueued) events queued, \(stats.eventsLate) late, \(stats.eventsDropped) dropped"
+              + (outcome.closestQueueing.map { String(format: "; every beat queued at least %.0f ms before the audio thread reached it (lead %.2f s)", $0 * 1000, conductor.lead) } ?? ""))
         print(String(format: "underruns: %d in %d periods (%@ paced); worst lateness %.2f ms",
                      stats.underruns, stats.periodsRendered, formatTime(wall), Double(stats.maxLateNanoseconds) / 1e6))
         printAudioThread(stats, periodSeconds: periodSeconds, wall: wall, processCPU: cpu, sink: sink, steal: steal)

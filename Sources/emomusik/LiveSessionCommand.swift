@@ -57,7 +57,7 @@ struct LiveSessionCommand: ParsableCommand {
     var bufferPeriods: Int = 4
 
     @Option(help: ArgumentHelp(
-        "Seconds before its start that a bar is composed and queued.",
+        "Seconds before its start that a beat is composed and queued.",
         discussion: "Shorter: a decision reaches the music sooner; too short for the machine, and notes come late (counted in the summary)."))
     var lead: Double = 0.25
 
@@ -142,7 +142,7 @@ struct LiveSessionCommand: ParsableCommand {
         let delays = outcome.responseDelays.sorted()
         if let worst = delays.last {
             let queued = Double(sink.outputLatencyFrames) / Double(prepared.audio.sampleRate)
-            print(String(format: "response: a changed decision is heard from the next free bar line: median %.2f s, max %.2f s over %d changes (incl. %.0f ms queued output)",
+            print(String(format: "response: a changed decision is heard from the next free beat: median %.2f s, max %.2f s over %d changes (incl. %.0f ms queued output)",
                          delays[delays.count / 2] + queued, worst + queued, delays.count, queued * 1000))
         }
         if outcome.outputLag >= 0.01 {
