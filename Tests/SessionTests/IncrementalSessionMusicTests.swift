@@ -22,9 +22,10 @@ struct IncrementalSessionMusicTests {
     ]
 
     /// Runs both methods side by side for `bars` bars and the closing bars, a decision every
-    /// 2.5 s taking effect at the first bar not yet committed (every 13th one late, from a time
-    /// before bars already committed: that makes the incremental composer start again from bar 0),
-    /// and checks every call commits the same records; returns both composers and the decisions.
+    /// 2.5 s taking effect at the first beat not yet committed (so most re-aim the bar they arrive
+    /// in; every 13th one late, from a time before bars already committed: that makes the
+    /// incremental composer start again from bar 0), and checks every call commits the same
+    /// records; returns both composers and the decisions.
     static func run(
         preset: Preset?, bars: Int, seed: UInt64 = 5
     ) -> (incremental: SessionComposer, whole: SessionComposer, decisions: [DecisionRecord]) {
@@ -38,7 +39,7 @@ struct IncrementalSessionMusicTests {
                 let (affect, palette, percussion) = script[decisions.count % script.count]
                 let target = MusicalTarget(affect: affect, palette: palette, percussion: percussion, reason: "script")
                 var decision = DecisionRecord(
-                    t: time, child: affect, target: target, effective: whole.nextBarStart > time ? whole.nextBarStart : nil)
+                    t: time, child: affect, target: target, effective: whole.nextBeatStart > time ? whole.nextBeatStart : nil)
                 if decisions.count % 13 == 12, let committed = whole.bars.dropLast(2).last {
                     decision.t = committed.startSeconds + 0.01
                     decision.effective = nil
@@ -49,8 +50,8 @@ struct IncrementalSessionMusicTests {
             let a = incremental.advance(to: time + 0.5, decisions: decisions)
             let b = whole.advance(to: time + 0.5, decisions: decisions)
             // The first difference is the one to look at: the bars after it follow from it.
-            guard a == b, incremental.nextBarStart == whole.nextBarStart else {
-                Issue.record("bars \(b.map(\.bar)): records \(a) against \(b), next bar at \(incremental.nextBarStart) s against \(whole.nextBarStart) s")
+            guard a == b, incremental.nextBeatStart == whole.nextBeatStart, incremental.beatRecords == whole.beatRecords else {
+                Issue.record("bars \(b.map(\.bar)): records \(a) against \(b), next beat at \(incremental.nextBeatStart) s against \(whole.nextBeatStart) s")
                 break
             }
         }
@@ -83,6 +84,7 @@ struct IncrementalSessionMusicTests {
         }
         #expect(a.bars == b.bars)
         #expect(a.records == b.records)
+        #expect(a.beatRecords == b.beatRecords)
         #expect(a.adjustments == b.adjustments)
     }
 
@@ -96,6 +98,8 @@ struct IncrementalSessionMusicTests {
         #expect(Set(bars.map(\.palette)).count == 2)
         #expect(bars.contains { !$0.percussionAllowed } && bars.contains { $0.intent.ensemble.percussion })
         #expect(bars.last?.chords.map(\.function) == [.tonic])
+        #expect(bars.filter { !$0.revisions.isEmpty }.count >= 20, "decisions re-aimed the bars they arrived in")
+        #expect(whole.beatRecords.count >= 20)
     }
 
     @Test("200 bars with a preset: the envelope carried bar to bar changes what it changes whole")
@@ -115,8 +119,10 @@ struct IncrementalSessionMusicTests {
             records[index].decisions = max((records[index].decisions ?? 0) - 4, 0)
             records[index].compositionBars = index + 2 + index % 3
         }
-        let a = try SessionComposer.replay(decisions: decisions, bars: records, preset: preset, seed: 5, method: .incremental)
-        let b = try SessionComposer.replay(decisions: decisions, bars: records, preset: preset, seed: 5, method: .wholePiece)
+        let beats = live.beatRecords
+        #expect(!beats.isEmpty)
+        let a = try SessionComposer.replay(decisions: decisions, bars: records, beats: beats, preset: preset, seed: 5, method: .incremental)
+        let b = try SessionComposer.replay(decisions: decisions, bars: records, beats: beats, preset: preset, seed: 5, method: .wholePiece)
         Self.expectSameBars(a, b)
     }
 

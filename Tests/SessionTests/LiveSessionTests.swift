@@ -225,6 +225,9 @@ struct LiveSessionTests {
         let musicClock = outcome.summary.responseDelays
         let wallClock = outcome.responseDelays
         #expect(!musicClock.isEmpty && wallClock.count == musicClock.count, "\(wallClock) against \(musicClock)")
+        // Each change is paired with the beat it took effect at (the composer's beats: 60–160 BPM).
+        #expect(outcome.responseBeats.count == wallClock.count)
+        #expect(outcome.responseBeats.allSatisfy { $0 >= 60.0 / 160 - 1e-6 && $0 <= 1 + 1e-6 }, "\(outcome.responseBeats)")
         if let heard = wallClock.last, let logged = musicClock.last {
             #expect(heard - logged >= 0.8, "heard after \(heard) s, logged as \(logged) s")
             #expect(heard > 0 && heard <= conductor.lead + 3.2 + 0.1, "within the lead and the longest bar")
