@@ -74,7 +74,7 @@ public final class SessionComposer {
 
     private var playedScore: Score?
     private var reportedWholeTrack: Set<String> = []
-    /// The last bar begun, while some of its beats are not committed.
+    /// The last bar begun, while some of its beats are not committed (nil once all are).
     private var open: OpenBar?
 
     /// A bar whose beats are being committed.
@@ -159,9 +159,7 @@ public final class SessionComposer {
     /// Commits the open bar's remaining beats as last composed (no decision is taken into it), so
     /// the music ends at a bar line: for a session that was stopped.
     public func completeBar() {
-        while let bar = open, bar.beats < bar.composed.beatStarts.count - 1 {
-            commitBeat(decisions: [], known: bar.known, total: bar.total)
-        }
+        while let bar = open { commitBeat(decisions: [], known: bar.known, total: bar.total) }
     }
 
     /// Ends the music: the open bar's remaining beats, then ``closingBars`` more bars whose last is
@@ -171,9 +169,7 @@ public final class SessionComposer {
     public func close(decisions: [DecisionRecord]) -> [MusicRecord] {
         precondition(!isClosed, "close() called twice")
         var begun: [MusicRecord] = []
-        while let bar = open, bar.beats < bar.composed.beatStarts.count - 1 {
-            commitBeat(decisions: decisions, known: decisions.count, total: bar.total)
-        }
+        while let bar = open { commitBeat(decisions: decisions, known: decisions.count, total: bar.total) }
         let total = committedBars + Self.closingBars
         while committedBars < total || open != nil {
             if let record = commitBeat(decisions: decisions, known: decisions.count, total: total) { begun.append(record) }
@@ -208,7 +204,7 @@ public final class SessionComposer {
                     "music record of bar \(record.bar) does not follow bar \(music.committedBars) or names \(known) of \(decisions.count) decisions")
             }
             music.commitBeat(decisions: decisions, known: known, total: total)
-            while let bar = music.open, bar.beats < bar.composed.beatStarts.count - 1 {
+            while let bar = music.open {
                 let beatKnown = recomposed[record.bar]?[bar.beats + 1]
                 if let beatKnown, beatKnown < bar.known {
                     throw EmoMusikError(
@@ -231,9 +227,9 @@ public final class SessionComposer {
 
     /// A decision's keyframe, from its effective time.
     static func keyframe(_ decision: DecisionRecord) -> TargetKeyframe {
-        // An effective time is a bar line from the tempo map; the composer finds a bar's
-        // target by a bar-start time it sums beat by beat, which can land a rounding error
-        // earlier. A microsecond's margin keeps the decision on its bar.
+        // An effective time is a beat from the tempo map; the composer finds a beat's target by
+        // a time it sums beat by beat, which can land a rounding error earlier. A microsecond's
+        // margin keeps the decision on its beat.
         let time = decision.effective.map { $0 - 1e-6 } ?? decision.t
         return TargetKeyframe(time: time, affect: decision.target, palette: decision.palette, percussion: decision.percussion)
     }

@@ -4,7 +4,8 @@ import Foundation
 
 /// One line of a session log. A log starts with ``start(_:)``, ends with ``end(_:)``, and in
 /// between holds estimates (at a reduced rate), smoothed affect, the strategy's decisions, the
-/// music's bars, warnings and faults, in time order.
+/// music's bars (and the beats within a bar that a decision re-aimed), warnings and faults, in
+/// time order.
 public enum SessionEvent: Sendable, Equatable {
     case start(SessionStart)
     case estimate(EstimateRecord)

@@ -56,7 +56,7 @@ struct LiveBench: ParsableCommand {
     var bufferPeriods: Int = 4
 
     @Option(help: "With --session: seconds before its start that a beat is composed and queued.")
-    var lead: Double = 0.25
+    var lead: Double = 0.1
 
     @Option(help: "Seconds between scripted changes, on average.")
     var changeInterval: Double = 1.3

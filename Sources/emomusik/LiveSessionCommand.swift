@@ -59,7 +59,7 @@ struct LiveSessionCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "Seconds before its start that a beat is composed and queued.",
         discussion: "Shorter: a decision reaches the music sooner; too short for the machine, and notes come late (counted in the summary)."))
-    var lead: Double = 0.25
+    var lead: Double = 0.1
 
     func validate() throws {
         guard lead >= 0.05, lead <= 5 else { throw ValidationError("--lead must be in 0.05...5 seconds.") }
