@@ -211,17 +211,23 @@ extension SafetyEnvelope {
     /// carrying `carry` from each to the next, changes the events as ``apply(to:)`` changes them
     /// all at once, and reports the same adjustments, except that whole-track ones (percussion
     /// dropped, velocities clamped) count the events of each run.
+    ///
+    /// Notes before `fixedBefore` have already sounded, as the envelope let them (a live session
+    /// fixes its music a beat at a time): they count in their bar's mean velocity, but a loudness
+    /// step is kept by changing only the notes from `fixedBefore` on (as far as they can go). With
+    /// every note fixed, the carry moves on over the bars as they sounded.
     public func apply(
         tracks: [Track], tempoChanges: [TempoChange], timeSignatures: [TimeSignatureChange], ticksPerQuarter: Int,
-        carry: inout Carry
+        carry: inout Carry, fixedBefore: Int = .min
     ) -> (tracks: [Track], tempoChanges: [TempoChange], adjustments: [EnvelopeAdjustment]) {
         apply(
             tracks: tracks, tempoChanges: tempoChanges,
-            bars: BarIndex(timeSignatures: timeSignatures, ticksPerQuarter: ticksPerQuarter), carry: &carry)
+            bars: BarIndex(timeSignatures: timeSignatures, ticksPerQuarter: ticksPerQuarter), carry: &carry,
+            fixedBefore: fixedBefore)
     }
 
     private func apply(
-        tracks: [Track], tempoChanges: [TempoChange], bars: BarIndex, carry: inout Carry
+        tracks: [Track], tempoChanges: [TempoChange], bars: BarIndex, carry: inout Carry, fixedBefore: Int = .min
     ) -> (tracks: [Track], tempoChanges: [TempoChange], adjustments: [EnvelopeAdjustment]) {
         var tracks = tracks
         var adjustments: [EnvelopeAdjustment] = []
@@ -250,7 +256,7 @@ extension SafetyEnvelope {
                     detail: "\(clamped) note velocities lowered to \(maxVelocity)"))
             }
             if !suddenDynamics {
-                adjustments += limitLoudnessSteps(of: &tracks[t], bars: bars, previous: &carry.loudness[t])
+                adjustments += limitLoudnessSteps(of: &tracks[t], bars: bars, previous: &carry.loudness[t], fixedBefore: fixedBefore)
             }
             adjustments += limitControllers(of: &tracks[t], previous: &carry.controllers[t, default: [:]])
         }
@@ -264,7 +270,10 @@ extension SafetyEnvelope {
     static let meanTolerance = 1e-9
 
     /// `previous`: the mean velocity of the last sounding bar before `track`'s notes, as adjusted.
-    private func limitLoudnessSteps(of track: inout Track, bars: BarIndex, previous: inout Double?) -> [EnvelopeAdjustment] {
+    /// Notes before `fixedBefore` count in their bar's mean but are not changed.
+    private func limitLoudnessSteps(
+        of track: inout Track, bars: BarIndex, previous: inout Double?, fixedBefore: Int = .min
+    ) -> [EnvelopeAdjustment] {
         var adjustments: [EnvelopeAdjustment] = []
         let groups = bars.noteIndicesByBar(track.notes)
         for (bar, indices) in groups {
@@ -275,27 +284,31 @@ extension SafetyEnvelope {
                 continue
             }
             let low = reference - maxLoudnessStep, high = reference + maxLoudnessStep
-            if mean >= low - Self.meanTolerance && mean <= high + Self.meanTolerance {
+            let free = indices.indices.filter { track.notes[indices[$0]].tick >= fixedBefore }
+            if (mean >= low - Self.meanTolerance && mean <= high + Self.meanTolerance) || free.isEmpty {
                 previous = mean
                 continue
             }
             // The mean of the scaled, rounded, clamped velocities is monotone in the factor and
             // rises by at most 1 at a time, so the factor bisection finds at the window's near edge
-            // lands inside [low, high] (the window is at least 2 wide).
+            // lands inside [low, high] (the window is at least 2 wide), when the free notes can
+            // take the mean there; otherwise it takes them as far as they go.
             let maximum = maxVelocity
             func scaled(_ factor: Double) -> [Int] {
-                original.map { min(max(Int((Double($0) * factor).rounded()), 1), maximum) }
+                var velocities = original
+                for i in free { velocities[i] = min(max(Int((Double(original[i]) * factor).rounded()), 1), maximum) }
+                return velocities
             }
             let factor: Double
             if mean > high {
-                var good = 0.0, bad = 1.0  // mean(scaled(0)) = 1 ≤ high
+                var good = 0.0, bad = 1.0  // every free velocity 1: as low as the mean goes
                 for _ in 0..<64 {
                     let middle = (good + bad) / 2
                     if Self.mean(scaled(middle)) <= high + Self.meanTolerance { good = middle } else { bad = middle }
                 }
                 factor = good
             } else {
-                var bad = 1.0, good = Double(maximum)  // at 127× every velocity is the maximum ≥ reference
+                var bad = 1.0, good = Double(maximum)  // every free velocity the maximum: as high as it goes
                 for _ in 0..<64 {
                     let middle = (good + bad) / 2
                     if Self.mean(scaled(middle)) >= low - Self.meanTolerance { good = middle } else { bad = middle }

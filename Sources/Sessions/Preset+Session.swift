@@ -50,12 +50,15 @@ extension Preset {
 
     /// Bars of a composition (following those `carry` has seen) with the safety envelope applied,
     /// carrying on from `carry`: as ``enforce(_:)`` applies it to the whole composition, except
-    /// that a whole-track change counts the excerpt's events only.
-    public func enforce(_ excerpt: CompositionExcerpt, carry: inout SafetyEnvelope.Carry) -> (CompositionExcerpt, [EnvelopeAdjustment]) {
+    /// that a whole-track change counts the excerpt's events only. Notes before `fixedBefore` have
+    /// sounded already (see ``SafetyEnvelope/apply(tracks:tempoChanges:timeSignatures:ticksPerQuarter:carry:fixedBefore:)``).
+    public func enforce(
+        _ excerpt: CompositionExcerpt, carry: inout SafetyEnvelope.Carry, fixedBefore: Int = .min
+    ) -> (CompositionExcerpt, [EnvelopeAdjustment]) {
         let applied = safety.apply(
             tracks: excerpt.tracks, tempoChanges: excerpt.tempoChanges,
             timeSignatures: [TimeSignatureChange(tick: 0, meter: excerpt.meter)], ticksPerQuarter: excerpt.ticksPerQuarter,
-            carry: &carry)
+            carry: &carry, fixedBefore: fixedBefore)
         var played = excerpt
         played.tracks = applied.tracks
         played.tempoChanges = applied.tempoChanges

@@ -86,8 +86,6 @@ public final class SessionComposer {
         /// The decisions its last composition knew, and that composition's length in bars.
         var known: Int
         var total: Int
-        /// The envelope's progress before the bar was first composed: where composing it again starts.
-        var played: PlayedProgress
     }
 
     /// The incremental method's composer, with the keyframes of the first `foldedDecisions`
@@ -95,13 +93,14 @@ public final class SessionComposer {
     private var incremental: IncrementalComposer
     private var foldedDecisions: Int?
     private var lastFolded: DecisionRecord?
-    /// The incremental method's envelope state and clock of the music as played.
+    /// The envelope's state and the tempo clock over the music committed so far.
     private var played = PlayedProgress()
 
-    /// The envelope's carry and the tempo clock of the music as played, at the bar line of `bar`:
-    /// the first bar of the next excerpt, unless that is recomposed from bar 0.
+    /// The envelope's carry and the tempo clock of the music as played, over the first `bars`
+    /// bars committed (at the bar line after them). Both follow the music as it was committed, not
+    /// as a later composition has it: a bar re-aimed from a beat within mixes two compositions.
     private struct PlayedProgress {
-        var bar = 0
+        var bars = 0
         var carry = SafetyEnvelope.Carry()
         var clock: TempoClock?
     }
@@ -243,10 +242,15 @@ public final class SessionComposer {
     private func commitBeat(decisions: [DecisionRecord], known: Int, total: Int, recompose: Bool? = nil) -> MusicRecord? {
         if var bar = open {
             if recompose ?? Self.changeMusic(decisions, from: bar.known, to: known) {
-                played = bar.played
-                let again = compose(bar: committedBars - 1, decisions: decisions, known: known, total: bar.total, again: true)
-                bar.composed.revise(from: bar.beats, as: again)
+                let before = bar.composed.adjustments
+                bar.composed = compose(bar: committedBars - 1, decisions: decisions, known: known, total: bar.total, revising: bar)
                 bar.known = known
+                // What the envelope now changes in the beats already committed (a bar's loudness
+                // step is reported at its start) is reported with the beat that made it.
+                let committed = bar.composed.beatTicks[0]..<bar.composed.beatTicks[bar.beats]
+                for change in bar.composed.adjustments where change.tick.map(committed.contains) ?? false && !before.contains(change) {
+                    adjustments.append(change)
+                }
                 bars[committedBars - 1] = bar.composed.bar
                 beatRecords.append(BeatRecord(
                     t: bar.composed.beatStarts[bar.beats], bar: committedBars, beat: bar.beats + 1, decisions: known))
@@ -255,11 +259,11 @@ public final class SessionComposer {
             bar.beats += 1
             nextBeatStart = bar.composed.beatStarts[bar.beats]
             open = bar.beats < bar.composed.beatStarts.count - 1 ? bar : nil
+            if open == nil { played(bar.composed) }
             return nil
         }
         let index = committedBars
-        let before = played
-        let composed = compose(bar: index, decisions: decisions, known: known, total: total, again: false)
+        let composed = compose(bar: index, decisions: decisions, known: known, total: total)
         bars.append(composed.bar)
         nextBarStart = composed.nextBarStart
         var record = SessionMusic.record(
@@ -270,7 +274,8 @@ public final class SessionComposer {
         records.append(record)
         take(beat: 0, of: composed)
         nextBeatStart = composed.beatStarts[1]
-        open = composed.beatStarts.count > 2 ? OpenBar(composed: composed, beats: 1, known: known, total: total, played: before) : nil
+        open = composed.beatStarts.count > 2 ? OpenBar(composed: composed, beats: 1, known: known, total: total) : nil
+        if open == nil { played(composed) }
         return record
     }
 
@@ -281,13 +286,113 @@ public final class SessionComposer {
         return (from..<to).contains { $0 == 0 || decisions[$0].changesMusic(after: decisions[$0 - 1]) }
     }
 
-    /// Bar `index`, composed from the first `known` of `decisions` in a piece of `total` bars;
-    /// `again` when it is the last bar composed, composed again (with more decisions).
-    private func compose(bar index: Int, decisions: [DecisionRecord], known: Int, total: Int, again: Bool) -> ComposedBar {
+    /// Bar `index` (the first not begun, or the `revising` bar, composed again with more
+    /// decisions), composed from the first `known` of `decisions` in a piece of `total` bars, and
+    /// as played: the envelope carried on from the music committed before it.
+    ///
+    /// A bar composed again keeps what it plays; from its next beat it takes the new composition's
+    /// dynamics and tempo (``BeatRevision``): the new velocity of each note that starts there (by
+    /// track, tick and pitch), its tempo changes and beat times. Its chords, notes and lengths can
+    /// differ there where the bar leads into the next (a pivot chord, the last note's length):
+    /// those change at the next bar line, as when a decision arrives before a bar begins. The
+    /// envelope then applies to the bar with the beats already committed fixed as they sounded.
+    private func compose(bar index: Int, decisions: [DecisionRecord], known: Int, total: Int, revising open: OpenBar? = nil) -> ComposedBar {
+        precondition(played.bars == index, "the envelope has seen \(played.bars) bars, bar \(index + 1) follows \(index)")
+        // The piece as composed, from this bar to its end.
+        var rest: CompositionExcerpt
         switch method {
-        case .incremental: composeIncrementally(bar: index, decisions: decisions, known: known, total: total, again: again)
-        case .wholePiece: composeWhole(bar: index, decisions: decisions, known: known, total: total)
+        case .incremental:
+            fold(decisions, known: known)
+            let excerpt = open == nil ? incremental.composeNextBar(bars: total) : incremental.recomposeLastBar(bars: total)
+            rest = excerpt.bars(index..<total)
+        case .wholePiece:
+            rest = CompositionExcerpt(composer.compose(targets: Self.targets(Array(decisions.prefix(known))), bars: total)).bars(index..<total)
         }
+        let bar = rest.bars[0]
+        var fixedBefore = Int.min
+        if let open {
+            // Before the seam, the committed bar as it sounded; from it, what it plays with the
+            // new dynamics.
+            let seam = open.composed.beatTicks[open.beats]
+            let end = open.composed.beatTicks.last!
+            let new = rest.tracks
+            rest.tracks = open.composed.plain.tracks
+            Self.takeVelocities(from: new, into: &rest.tracks, in: seam..<end)
+            let composedBar = rest.bars(index..<index + 1)
+            Self.takeVelocities(from: open.composed.played.tracks, into: &rest.tracks, in: bar.startTick..<seam)
+            rest.tempoChanges = open.composed.played.tempoChanges.filter { $0.tick < seam } + rest.tempoChanges.filter { $0.tick >= seam }
+            for t in rest.tracks.indices {
+                // The bars after this one as the new composition has them (the envelope's lookahead).
+                rest.tracks[t].notes += new[t].notes.filter { $0.tick >= end }
+                rest.tracks[t].programChanges += new[t].programChanges.filter { $0.tick >= end }
+                rest.tracks[t].controls += new[t].controls.filter { $0.tick >= end }
+            }
+            fixedBefore = seam
+            return finish(bar: bar, plain: composedBar, rest: rest, decisions: decisions, known: known, total: total, fixedBefore: fixedBefore)
+        }
+        return finish(bar: bar, plain: rest.bars(index..<index + 1), rest: rest, decisions: decisions, known: known, total: total, fixedBefore: fixedBefore)
+    }
+
+    /// Sets the velocity of each note of `tracks` that starts in `range` to that of the note with
+    /// the same track, tick and pitch in `source`, where there is one.
+    private static func takeVelocities(from source: [Track], into tracks: inout [Track], in range: Range<Int>) {
+        for t in tracks.indices {
+            guard let from = source.first(where: { $0.name == tracks[t].name }) else { continue }
+            var velocities: [Int: UInt8] = [:]
+            for note in from.notes where range.contains(note.tick) { velocities[note.tick << 8 | Int(note.pitch)] = note.velocity }
+            for n in tracks[t].notes.indices where range.contains(tracks[t].notes[n].tick) {
+                let note = tracks[t].notes[n]
+                if let velocity = velocities[note.tick << 8 | Int(note.pitch)] { tracks[t].notes[n].velocity = velocity }
+            }
+        }
+    }
+
+    /// Bar `bar` as composed (`plain`) and as played: `rest` (the bar and the rest of the piece)
+    /// with the envelope applied from the committed music's carry, notes before `fixedBefore`
+    /// left as they sounded.
+    private func finish(
+        bar: BarPlan, plain: CompositionExcerpt, rest: CompositionExcerpt, decisions: [DecisionRecord], known: Int, total: Int,
+        fixedBefore: Int
+    ) -> ComposedBar {
+        let index = bar.index
+        var carry = played.carry
+        var playing = rest.bars(index..<index + 1)
+        var changes: [EnvelopeAdjustment] = []
+        if let preset {
+            let (enforced, restChanges) = preset.enforce(rest, carry: &carry, fixedBefore: fixedBefore)
+            playing = enforced.bars(index..<index + 1)
+            changes = restChanges
+            if restChanges.contains(where: { $0.tick == nil && !reportedWholeTrack.contains(Self.wholeTrackKey($0)) }) {
+                // A whole-track change counts the events of the whole piece, not of the excerpt:
+                // take the changes from the whole piece. (The preset's own configuration never
+                // leads here: the composer's loudest note and percussion switch are the envelope's.)
+                changes = preset.enforce(composer.compose(targets: Self.targets(Array(decisions.prefix(known))), bars: total)).adjustments
+            }
+        }
+        // The tempo at the bar line: its own change there, or the last before it (120 BPM, the MIDI
+        // default, before any).
+        let tempo = (playing.tempoChanges.first { $0.tick == bar.startTick } ?? played.clock?.latest)?.bpm ?? 120
+        let clock = played.clock
+        return ComposedBar(bar: bar, plain: plain, played: playing, adjustments: changes, tempo: tempo) { ticks in
+            // The clock runs on through the bar's changes, each beat's time read as it reaches it.
+            var clock = clock
+            var next = 0
+            return ticks.map { tick in
+                while next < playing.tempoChanges.count && playing.tempoChanges[next].tick <= tick {
+                    Self.run(&clock, to: playing.tempoChanges[next])
+                    next += 1
+                }
+                return clock?.seconds(atTick: tick) ?? 0
+            }
+        }
+    }
+
+    /// The bar `composed`, all of it committed: the envelope's carry and the clock move on over it
+    /// as it sounded.
+    private func played(_ composed: ComposedBar) {
+        if let preset { _ = preset.enforce(composed.played, carry: &played.carry, fixedBefore: .max) }
+        for change in composed.played.tempoChanges { Self.run(&played.clock, to: change) }
+        played.bars += 1
     }
 
     /// Adds beat `beat` of `composed` to the committed music, with what the envelope changed in it.
@@ -335,99 +440,6 @@ public final class SessionComposer {
             self.seconds = beatStarts[0]
             nextBarStart = beatStarts[beats]
         }
-
-        /// Takes the performance of the same bar composed again with more decisions (`again`)
-        /// from beat `beat` on: its tempo changes, beat times and plan (the re-aimed dynamics and
-        /// tempo ramp), and the velocity of each note that starts there, by track, tick and pitch.
-        /// What the bar plays stays as it was: composed again, its chords, notes and lengths can
-        /// differ where the bar leads into the next (a pivot chord, the last note's length), and
-        /// those change at the next bar line, as when a decision arrives before the bar begins.
-        mutating func revise(from beat: Int, as again: ComposedBar) {
-            let start = beatTicks[beat]
-            func revised(_ excerpt: CompositionExcerpt, by new: CompositionExcerpt) -> CompositionExcerpt {
-                var excerpt = excerpt
-                excerpt.bars = new.bars
-                excerpt.tempoChanges = excerpt.tempoChanges.filter { $0.tick < start } + new.tempoChanges.filter { $0.tick >= start }
-                for t in excerpt.tracks.indices where t < new.tracks.count {
-                    var velocities: [Int: UInt8] = [:]
-                    for note in new.tracks[t].notes where note.tick >= start { velocities[note.tick << 8 | Int(note.pitch)] = note.velocity }
-                    for n in excerpt.tracks[t].notes.indices where excerpt.tracks[t].notes[n].tick >= start {
-                        let note = excerpt.tracks[t].notes[n]
-                        if let velocity = velocities[note.tick << 8 | Int(note.pitch)] { excerpt.tracks[t].notes[n].velocity = velocity }
-                    }
-                }
-                return excerpt
-            }
-            plain = revised(plain, by: again.plain)
-            played = revised(played, by: again.played)
-            bar = again.bar
-            adjustments = adjustments.filter { ($0.tick ?? 0) < start } + again.adjustments.filter { ($0.tick ?? 0) >= start }
-            beatStarts = Array(beatStarts[...beat]) + again.beatStarts[(beat + 1)...]
-            nextBarStart = again.nextBarStart
-        }
-    }
-
-    /// Bar `index` of the whole piece, composed and enveloped whole.
-    private func composeWhole(bar index: Int, decisions: [DecisionRecord], known: Int, total: Int) -> ComposedBar {
-        let composition = composer.compose(targets: Self.targets(Array(decisions.prefix(known))), bars: total)
-        let (enforced, changes) = preset?.enforce(composition) ?? (composition.score, [])
-        let bar = composition.bars[index]
-        return ComposedBar(
-            bar: bar, plain: CompositionExcerpt(composition).bars(index..<index + 1),
-            played: CompositionExcerpt(Composition(score: enforced, bars: composition.bars)).bars(index..<index + 1),
-            adjustments: changes, tempo: enforced.tempoMap.bpm(atTick: bar.startTick)
-        ) { $0.map { enforced.tempoMap.seconds(atTick: $0) } }
-    }
-
-    /// Bar `index` (the next, or `again` the last composed) from the incremental composer, and the
-    /// envelope carried on from the excerpt's first bar: the bars before this one bring the
-    /// envelope and the clock to its bar line (where the next excerpt starts), then it is applied
-    /// from there to the piece's end.
-    private func composeIncrementally(bar index: Int, decisions: [DecisionRecord], known: Int, total: Int, again: Bool) -> ComposedBar {
-        fold(decisions, known: known)
-        let excerpt = again ? incremental.recomposeLastBar(bars: total) : incremental.composeNextBar(bars: total)
-        let bar = excerpt.bars[index - excerpt.firstBar]
-        if excerpt.firstBar == 0 {
-            played = PlayedProgress()
-        } else {
-            precondition(played.bar == excerpt.firstBar, "the envelope is at bar \(played.bar), the excerpt starts at bar \(excerpt.firstBar)")
-        }
-        let (before, beforeChanges) = play(excerpt.bars(excerpt.firstBar..<index), carry: &played.carry)
-        for change in before.tempoChanges { Self.run(&played.clock, to: change) }
-        played.bar = index
-        var carry = played.carry
-        let (rest, restChanges) = play(excerpt.bars(index..<total), carry: &carry)
-        var changes = restChanges
-        if (beforeChanges + restChanges).contains(where: { $0.tick == nil && !reportedWholeTrack.contains(Self.wholeTrackKey($0)) }) {
-            // A whole-track change counts the events of the whole piece, not of the excerpt: take
-            // the changes from the whole piece. (The preset's own configuration never leads here:
-            // the composer's loudest note and percussion switch are the envelope's.)
-            changes = preset?.enforce(composer.compose(targets: incremental.targets, bars: total)).adjustments ?? []
-        }
-        let playing = rest.bars(index..<index + 1)
-        // The tempo at the bar line: its own change there, or the last before it (120 BPM, the MIDI
-        // default, before any).
-        let tempo = (playing.tempoChanges.first { $0.tick == bar.startTick } ?? played.clock?.latest)?.bpm ?? 120
-        return ComposedBar(
-            bar: bar, plain: excerpt.bars(index..<index + 1), played: playing, adjustments: changes, tempo: tempo
-        ) { [played] ticks in
-            // The clock runs on through the bar's changes, each beat's time read as it reaches it.
-            var clock = played.clock
-            var next = 0
-            return ticks.map { tick in
-                while next < playing.tempoChanges.count && playing.tempoChanges[next].tick <= tick {
-                    Self.run(&clock, to: playing.tempoChanges[next])
-                    next += 1
-                }
-                return clock?.seconds(atTick: tick) ?? 0
-            }
-        }
-    }
-
-    /// `excerpt` as played: the envelope applied, carrying on from `carry`; without a preset, as composed.
-    private func play(_ excerpt: CompositionExcerpt, carry: inout SafetyEnvelope.Carry) -> (CompositionExcerpt, [EnvelopeAdjustment]) {
-        guard let preset else { return (excerpt, []) }
-        return preset.enforce(excerpt, carry: &carry)
     }
 
     /// Brings the incremental composer's targets to those of the first `known` decisions: appends

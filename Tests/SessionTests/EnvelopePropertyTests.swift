@@ -72,6 +72,43 @@ struct EnvelopePropertyTests {
         }
         #expect(checkedEvents > 10_000)
     }
+
+    @Test(
+        "sessions fixed a beat at a time, their bars re-aimed from a beat within, stay inside the envelope",
+        arguments: ["mirror", "iso-principle"])
+    func beatByBeatSessionsKeepTheEnvelope(strategyID: String) throws {
+        let registry = PluginRegistry()
+        try BuiltInPlugins.register(into: registry)
+        var random = SplitMix64(seed: UInt64(strategyID.utf8.count) &* 977)
+        var revisions = 0
+        for preset in try Self.shippedPresets() {
+            for trial in 0..<40 {
+                let child = try Self.randomChild(&random)
+                let strategy = try registry.makeStrategy(id: strategyID, options: [:])
+                let planned = OfflineSession().decisions(following: child, strategy: strategy, goal: preset.goal)
+                // As a session makes them: each decision takes effect at the first beat not yet
+                // fixed, the music fixed a quarter of a second ahead.
+                let music = SessionComposer(preset: preset, seed: UInt64(trial))
+                var decisions: [DecisionRecord] = []
+                var time = 0.0
+                while time < child.duration {
+                    for decision in planned.dropFirst(decisions.count) where decision.time <= time {
+                        decisions.append(DecisionRecord(
+                            t: decision.time, child: decision.child, target: decision.target,
+                            effective: music.nextBeatStart > decision.time ? music.nextBeatStart : nil))
+                    }
+                    music.advance(to: time + 0.25, decisions: decisions)
+                    time += 0.1
+                }
+                music.close(decisions: decisions)
+                revisions += music.bars.map(\.revisions.count).reduce(0, +)
+                let score = try #require(music.score)
+                let outside = preset.safety.check(score)
+                #expect(outside.isEmpty, "\(preset.name) / \(strategyID) trial \(trial): \(outside.prefix(3))")
+            }
+        }
+        #expect(revisions >= 50, "the decisions re-aimed bars from within (\(revisions))")
+    }
 }
 
 extension SplitMix64 {
