@@ -3,8 +3,8 @@ import EmoMusikCore
 import EmoMusikPlugins
 import Presets
 
-/// A session's music, composed bar by bar while the session runs, so that the music can be
-/// played before the session ends. Offline and live sessions both use it; only the clock that
+/// A session's music, composed as the session runs, so that the music can be played before the
+/// session ends. Offline and live sessions both use it; only the clock that
 /// calls ``advance(to:decisions:)`` differs.
 ///
 /// The music is committed (fixed for good) a beat at a time, shortly before each beat is due.
@@ -13,20 +13,20 @@ import Presets
 /// final cadence, and its pivot and last-note gate see a bar *k* + 1), with the preset's safety
 /// envelope applied last; so do its other beats, unless a decision that changes the music arrives
 /// while the bar plays: bar *k* is then composed again with it, and the beats from the next one
-/// on come from that composition. A decision takes effect at the first beat not yet committed
-/// (``nextBeatStart``): the composer re-aims the bar's dynamics and tempo ramp there (a
-/// ``BeatRevision``), and the bars after it follow the decision whole. The composer is causal (a
-/// beat depends on the targets up to its own time, and what a bar plays on the targets at bar
-/// lines), so a decision never changes a committed beat: a session logs each decision's effective
-/// time, per bar how many decisions and bars its composition had, and per recomposed beat how many
-/// decisions it knew (``BeatRecord``); ``replay(decisions:bars:beats:preset:seed:method:)``
-/// rebuilds the same score from the log.
+/// on take that composition's dynamics and tempo. A decision takes effect at the first beat not
+/// yet committed (``nextBeatStart``): the composer re-aims the bar's dynamics and tempo ramp there
+/// (a ``BeatRevision``), and the bars after it follow the decision whole. A committed beat never
+/// changes: a session logs each decision's effective time, per bar how many decisions and bars
+/// its composition had, and per recomposed beat how many decisions it knew (``BeatRecord``);
+/// ``replay(decisions:bars:beats:preset:seed:method:)`` rebuilds the same score from the log.
 ///
 /// That composition is not made whole for each bar (``Method/incremental``): an
 /// ``IncrementalComposer`` carries the composer's state from bar to bar and composes only from the
-/// bar before *k* to the end of the lookahead, and the envelope carries its own state (each
-/// track's last loudness, the tempo) the same way, so a bar costs as much at the end of a long
-/// session as at its start. ``Method/wholePiece`` does make it whole, as the yardstick.
+/// bar before *k* to the end of the lookahead. The envelope carries its own state (each track's
+/// last loudness, the tempo) over the music as it was committed, bar by bar, and applies to a bar
+/// composed again with its committed beats fixed as they sounded. So a bar costs as much at the
+/// end of a long session as at its start. ``Method/wholePiece`` composes the whole piece for every
+/// bar, as the yardstick.
 ///
 /// [session thread] Not thread-safe; one session drives it.
 public final class SessionComposer {
@@ -41,8 +41,8 @@ public final class SessionComposer {
         /// Carrying on from the state at the bar before (see ``IncrementalComposer``): the cost of a
         /// bar does not grow with the session.
         case incremental
-        /// From a composition of the whole piece so far with the lookahead, the envelope applied to
-        /// all of it: the definition of a committed bar, whose cost grows with the session.
+        /// From a composition of the whole piece so far with the lookahead: the definition of a
+        /// committed bar, whose cost grows with the session.
         case wholePiece
     }
 
