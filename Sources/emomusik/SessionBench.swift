@@ -13,15 +13,16 @@ import CMalloc
 struct SessionBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session",
-        abstract: "The bar-by-bar session composer: time to commit a bar early and late in a long session, and memory.",
+        abstract: "The session composer: time to begin a bar early and late in a long session, and memory.",
         discussion: """
             Runs a session on its own clock as fast as it goes, without audio: the
             scripted child of 'bench live --session' (its emotion changes every
-            20 s), the mirror strategy, the bar-by-bar composer (with --preset, the
+            20 s), the mirror strategy, the session composer (with --preset, the
             preset's constraints and safety envelope) and a session log written to
-            a temporary file. Prints the time the session thread spends per
-            committed bar over the first and the last bars (the figure that must not
-            grow with the session's length), then the memory: the heap in use
+            a temporary file. Prints the time the session thread spends per bar
+            begun over the first and the last bars (the figure that must not grow
+            with the session's length), and per bar composed again for a decision
+            that arrived while it played; then the memory: the heap in use
             (glibc's mallinfo2) and the resident set before the session, at its end,
             and once the session is released, and what the session keeps for good
             (the committed scores, bar plans, records and decisions).
@@ -81,6 +82,7 @@ struct SessionBench: ParsableCommand {
         let before = MemoryFigures()
         var perBar: [(bars: Int, seconds: Double)] = []
         var withoutBar = (frames: 0, seconds: 0.0)
+        var revisions: [Double] = []  // frames that composed the open bar again from a beat within
         var kept = KeptBytes()
         var end = MemoryFigures()
         var committed = 0
@@ -93,12 +95,15 @@ struct SessionBench: ParsableCommand {
                 loop: loop, music: SessionComposer(preset: preset, seed: 1, method: method.method), log: writer)
             for frame in frames {
                 let bars = conductor.music.committedBars
+                let revised = conductor.music.beatRecords.count
                 let start = DispatchTime.now().uptimeNanoseconds
                 conductor.process(frame)
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let now = conductor.music.committedBars
                 if now > bars {
                     perBar.append((now - bars, elapsed))
+                } else if conductor.music.beatRecords.count > revised {
+                    revisions.append(elapsed)
                 } else {
                     withoutBar = (withoutBar.frames + 1, withoutBar.seconds + elapsed)
                 }
@@ -119,9 +124,14 @@ struct SessionBench: ParsableCommand {
         }
         let n = min(window, perBar.count)
         let first = mean(perBar.prefix(n)), last = mean(perBar.suffix(n))
-        print(String(format: "%d bars committed; session thread per committed bar (the frame that commits it): first %d bars mean %.3f ms (worst %.3f ms), last %d bars mean %.3f ms (worst %.3f ms); a frame without a bar %.3f ms",
+        print(String(format: "%d bars committed; session thread per committed bar (the frame that begins it): first %d bars mean %.3f ms (worst %.3f ms), last %d bars mean %.3f ms (worst %.3f ms); a frame without a bar %.3f ms",
                      committed, first.bars, first.ms, first.worst, last.bars, last.ms, last.worst,
                      withoutBar.seconds / Double(max(withoutBar.frames, 1)) * 1000))
+        if !revisions.isEmpty {
+            print(String(format: "%d frames composed the bar under way again for a decision (re-aimed from a beat within): mean %.3f ms, last 50 %.3f ms, worst %.3f ms",
+                         revisions.count, revisions.reduce(0, +) / Double(revisions.count) * 1000,
+                         revisions.suffix(50).reduce(0, +) / Double(min(revisions.count, 50)) * 1000, (revisions.max() ?? 0) * 1000))
+        }
         print(String(format: "heap in use: %.2f MB before, %.2f MB at the end (%+.2f MB), %.2f MB once the session is released: the session held %.2f MB",
                      before.heapMB, end.heapMB, end.heapMB - before.heapMB, released.heapMB, end.heapMB - released.heapMB))
         print(String(format: "heap free but kept by malloc: %.2f MB before, %.2f MB at the end; RSS %.1f MB before, %.1f MB at the end, %.1f MB once released",
