@@ -14,7 +14,8 @@ import EmoMusikPlugins
 /// bars from *k* − 1 to the end of the piece, however long the piece so far.
 ///
 /// Targets are only added (``append(_:)``). A keyframe at or before the checkpoint's bar line
-/// (which a session's decisions never are: they take effect at the first bar not yet composed),
+/// (which a session's decisions never are: they take effect at the first beat not yet committed,
+/// within the last bar composed or after it; ``recomposeLastBar(bars:)`` composes that bar again),
 /// ``replaceTargets(with:)`` with targets that do not begin with the current ones, or a piece that
 /// ended within a bar of the checkpoint, make the next bar recompose the piece from bar 0 — the
 /// same bar either way, only slower.

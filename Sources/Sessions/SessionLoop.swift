@@ -80,7 +80,7 @@ public final class SessionLoop {
     private var lastKeptSample: Double?
     private var finished = false
 
-    /// The earliest time a new decision can take effect in the music (the first bar the composer
+    /// The earliest time a new decision can take effect in the music (the first beat the composer
     /// has not committed yet, set by ``SessionConductor``); later than the decision's own time,
     /// it is logged as the decision's `effective` time.
     public var earliestEffect = 0.0

@@ -14,11 +14,13 @@ struct LiveSessionCommand: ParsableCommand {
         abstract: "Run a session live: landmarks on the real clock, music to the sound card as it is composed.",
         discussion: """
             The same loop as 'session run' (recognizer → smoother → strategy →
-            composer), on the audio device's clock: each bar is composed half a
-            second before it is due and queued to the audio thread; a decision
-            takes effect at the first bar not yet queued. The log is written as
-            the session goes (synced every second), so 'session replay' rebuilds
-            the music even after a crash.
+            composer), on the audio device's clock: the music is fixed a beat at a
+            time, --lead seconds before it is due, and queued to the audio thread.
+            A decision takes effect at the first beat not yet queued: the bar's
+            dynamics and tempo turn toward it there, and the next bar follows it
+            (key and instruments at the next phrase). The log is written as the
+            session goes (synced every second), so 'session replay' rebuilds the
+            music even after a crash.
 
             The landmarks come from a recording replayed in real time, or from
             JSON lines on standard input ('-'), one frame per line, stamped with
