@@ -209,6 +209,46 @@ struct SafetyEnvelopeTests {
 }
 
 /// Draws for the random scores, from the shared seeded generator so failures reproduce.
+extension SafetyEnvelopeTests {
+    @Test("Notes that have sounded stay as they were: a loudness step is kept by the notes still to come")
+    func fixedNotesStayAndTheRestKeepTheStep() {
+        // Bar 1 at velocity 50; bar 2 re-aimed from its third beat: 50, 50, then 78, 78.
+        var melody = Track(name: "melody", channel: 0, program: 73)
+        for (beat, velocity) in [(0, 50), (1, 50), (2, 50), (3, 50), (4, 50), (5, 50), (6, 78), (7, 78)] {
+            melody.notes.append(Note(tick: beat * 480, duration: 400, pitch: 72, velocity: UInt8(velocity)))
+        }
+        let meter = [TimeSignatureChange(tick: 0, meter: .commonTime)]
+        let seam = Self.bar + 960
+        func run(fixedBefore: Int) -> (notes: [Note], carry: SafetyEnvelope.Carry, adjustments: [EnvelopeAdjustment]) {
+            var carry = SafetyEnvelope.Carry()
+            let applied = Self.envelope.apply(
+                tracks: [melody], tempoChanges: [], timeSignatures: meter, ticksPerQuarter: 480, carry: &carry, fixedBefore: fixedBefore)
+            return (applied.tracks[0].notes, carry, applied.adjustments)
+        }
+        // Applied whole, bar 2 (mean 64, 14 above bar 1; the step is 6) is scaled as a whole.
+        let whole = run(fixedBefore: .min)
+        #expect(whole.notes[4].velocity < 50, "the whole bar is scaled")
+        // With its first two beats fixed, they keep 50 and the last two carry the step alone.
+        let fixed = run(fixedBefore: seam)
+        #expect(fixed.notes.prefix(6).map(\.velocity) == Array(repeating: 50, count: 6))
+        let bar2 = fixed.notes.suffix(4).map { Double($0.velocity) }
+        let mean = bar2.reduce(0, +) / 4
+        #expect(mean <= 56 + 1e-9 && mean >= 53, "bar 2's mean \(mean) is within the step of bar 1's 50")
+        #expect(fixed.adjustments.contains { $0.kind == .loudnessStepLimited && $0.tick == Self.bar })
+        // Every note fixed (the bars as they sounded): nothing changes, nothing is reported, and a
+        // bar after them is held to a step from bar 2's mean as it sounded (64).
+        let observed = run(fixedBefore: .max)
+        #expect(observed.notes == melody.notes)
+        #expect(observed.adjustments.isEmpty)
+        var carry = observed.carry
+        var next = Track(name: "melody", channel: 0, program: 73)
+        next.notes = (0..<4).map { Note(tick: 2 * Self.bar + $0 * 480, duration: 400, pitch: 72, velocity: 50) }
+        let after = Self.envelope.apply(tracks: [next], tempoChanges: [], timeSignatures: meter, ticksPerQuarter: 480, carry: &carry)
+        let afterMean = after.tracks[0].notes.map { Double($0.velocity) }.reduce(0, +) / 4
+        #expect(afterMean >= 58 - 1e-9 && afterMean <= 59, "bar 3 is raised to within 6 of 64, not of a scaled bar 2: \(afterMean)")
+    }
+}
+
 extension SplitMix64 {
     mutating func next(in range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))
