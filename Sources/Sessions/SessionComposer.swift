@@ -309,28 +309,28 @@ public final class SessionComposer {
             rest = CompositionExcerpt(composer.compose(targets: Self.targets(Array(decisions.prefix(known))), bars: total)).bars(index..<total)
         }
         let bar = rest.bars[0]
+        var plain = rest.bars(index..<index + 1)
         var fixedBefore = Int.min
         if let open {
-            // Before the seam, the committed bar as it sounded; from it, what it plays with the
-            // new dynamics.
+            // The bar keeps what it plays: from the seam, with the new velocities; before it, as
+            // it sounded (fixed for the envelope). The bars after it stay as newly composed (the
+            // envelope's lookahead).
             let seam = open.composed.beatTicks[open.beats]
             let end = open.composed.beatTicks.last!
             let new = rest.tracks
             rest.tracks = open.composed.plain.tracks
             Self.takeVelocities(from: new, into: &rest.tracks, in: seam..<end)
-            let composedBar = rest.bars(index..<index + 1)
+            plain = rest.bars(index..<index + 1)
             Self.takeVelocities(from: open.composed.played.tracks, into: &rest.tracks, in: bar.startTick..<seam)
             rest.tempoChanges = open.composed.played.tempoChanges.filter { $0.tick < seam } + rest.tempoChanges.filter { $0.tick >= seam }
             for t in rest.tracks.indices {
-                // The bars after this one as the new composition has them (the envelope's lookahead).
                 rest.tracks[t].notes += new[t].notes.filter { $0.tick >= end }
                 rest.tracks[t].programChanges += new[t].programChanges.filter { $0.tick >= end }
                 rest.tracks[t].controls += new[t].controls.filter { $0.tick >= end }
             }
             fixedBefore = seam
-            return finish(bar: bar, plain: composedBar, rest: rest, decisions: decisions, known: known, total: total, fixedBefore: fixedBefore)
         }
-        return finish(bar: bar, plain: rest.bars(index..<index + 1), rest: rest, decisions: decisions, known: known, total: total, fixedBefore: fixedBefore)
+        return finish(bar: bar, plain: plain, rest: rest, decisions: decisions, known: known, total: total, fixedBefore: fixedBefore)
     }
 
     /// Sets the velocity of each note of `tracks` that starts in `range` to that of the note with
