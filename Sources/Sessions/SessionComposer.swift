@@ -417,11 +417,12 @@ public final class SessionComposer {
         var plain: CompositionExcerpt
         var played: CompositionExcerpt
         var adjustments: [EnvelopeAdjustment]
-        var seconds: Double
         var tempo: Double
-        var nextBarStart: Double
         var beatStarts: [Double]
         var beatTicks: [Int]
+
+        var seconds: Double { beatStarts[0] }
+        var nextBarStart: Double { beatStarts[beatStarts.count - 1] }
 
         init(
             bar: BarPlan, plain: CompositionExcerpt, played: CompositionExcerpt, adjustments: [EnvelopeAdjustment],
@@ -437,8 +438,6 @@ public final class SessionComposer {
             beatTicks = (0...beats).map { plain.ticks.lowerBound + $0 * ticksPerBeat }
             beatTicks[beats] = plain.ticks.upperBound
             beatStarts = seconds(beatTicks)
-            self.seconds = beatStarts[0]
-            nextBarStart = beatStarts[beats]
         }
     }
 
