@@ -41,16 +41,40 @@ public struct RecognitionEvaluation: Sendable {
     /// as in ``report(_:on:)``; the stability figure uses the ensemble's predictions too.
     public func report(ensemble models: [EmotionNetModel], on sequences: [LandmarkSequence]) -> ClassificationReport {
         precondition(!models.isEmpty, "an ensemble needs at least one network")
-        func ensembleProbabilities(_ sequences: [LandmarkSequence]) -> [[Double]] {
+        return report(sequences, ensembleOf: models.map { outputs($0, on: sequences) })
+    }
+
+    /// One network's class probabilities on some sequences, each read through its apex-centred
+    /// window, and on their perturbed copies (``perturbedCopies(_:)``): `[sequences][classes]` each.
+    public struct NetworkOutputs: Sendable, Equatable {
+        public var probabilities: [[Double]]
+        public var perturbedProbabilities: [[Double]]
+
+        public init(probabilities: [[Double]], perturbedProbabilities: [[Double]]) {
+            self.probabilities = probabilities
+            self.perturbedProbabilities = perturbedProbabilities
+        }
+    }
+
+    /// The network's outputs on `sequences` and on their perturbed copies.
+    public func outputs(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> NetworkOutputs {
+        func probabilities(_ sequences: [LandmarkSequence]) -> [[Double]] {
             sequences.map { sequence in
                 let window = RecognitionSamples.window(sequence)
-                return Self.averageProbabilities(models.map { model in
-                    model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
-                })
+                return model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
             }
         }
-        let probabilities = ensembleProbabilities(sequences)
-        let perturbed = ensembleProbabilities(perturbedCopies(sequences)).map(Self.argmax)
+        return NetworkOutputs(probabilities: probabilities(sequences), perturbedProbabilities: probabilities(perturbedCopies(sequences)))
+    }
+
+    /// The report of the prediction ensemble of networks whose outputs on `sequences` are given:
+    /// the mean of their class probabilities, as ``report(ensemble:on:)``.
+    public func report(_ sequences: [LandmarkSequence], ensembleOf members: [NetworkOutputs]) -> ClassificationReport {
+        precondition(!members.isEmpty, "an ensemble needs at least one network")
+        let probabilities = sequences.indices.map { i in Self.averageProbabilities(members.map { $0.probabilities[i] }) }
+        let perturbed = sequences.indices.map { i in
+            Self.argmax(Self.averageProbabilities(members.map { $0.perturbedProbabilities[i] }))
+        }
         return report(sequences, probabilities: probabilities, perturbedPredictions: perturbed)
     }
 

@@ -68,8 +68,33 @@ public struct TransferExperiment: Sendable {
         /// prediction ensemble of all of them: the mean of their class probabilities. Posed-adult
         /// data of another seed is still source data only; it holds no target sequence.
         public var ensembleCaches: [String] = []
+        /// Keep only this many networks of the ensemble (the run's own and `ensembleCaches`): those
+        /// best on the labelled validation split by the rule of ``EnsembleSelection``, averaged
+        /// with equal weights. Nil: keep them all.
+        public var ensembleSelect: Int?
 
         public init() {}
+    }
+
+    /// Arm (b)'s ensemble: every network of the pool, its figures on the labelled validation split
+    /// and whether the rule kept it.
+    public struct EnsembleSummary: Sendable, Codable, Equatable {
+        /// The rule that chose the members and their weights, in words.
+        public var rule: String
+        public var members: [Member]
+
+        public struct Member: Sendable, Codable, Equatable {
+            /// The cache file the pre-trained network came from, or "this run's pre-training".
+            public var source: String
+            /// The seed of the posed-adult data it was pre-trained on.
+            public var sourceSeed: UInt64
+            /// Its figures on the labelled validation split, after fine-tuning.
+            public var validation: EnsembleSelection.Score
+            /// Its weight in the ensemble (0: left out); the weights sum to 1.
+            public var weight: Double
+            /// Its macro-F1 alone on the test set: reported, never used to choose.
+            public var testMacroF1: Double
+        }
     }
 
     /// One arm's result on the target test set.
@@ -77,6 +102,8 @@ public struct TransferExperiment: Sendable {
         public var name: String
         public var report: ClassificationReport
         public var trainingSeconds: Double
+        /// Arm (b)'s members when it is an ensemble; nil for one network and the other arms.
+        public var ensemble: EnsembleSummary?
     }
 
     public var configuration: Configuration
@@ -144,10 +171,12 @@ public struct TransferExperiment: Sendable {
             }
         }
         var members: [(model: EmotionNetModel, seed: UInt64)] = [(pretrained, c.seed)]
+        var sources = ["this run's pre-training"]
         for path in c.ensembleCaches {
             do {
                 let member = try Self.ensembleMember(path, for: c)
                 members.append(member)
+                sources.append(path)
                 log("(b) ensemble member \(members.count): pre-trained network loaded from \(path) (source data of seed \(member.seed))")
             } catch {
                 preconditionFailure("\(error)")  // the command checks every member before it starts
@@ -171,6 +200,9 @@ public struct TransferExperiment: Sendable {
             }
         }
         var fineTunedMembers: [EmotionNetModel] = []
+        let evaluation = RecognitionEvaluation(seed: c.seed, resamples: c.resamples)
+        var testOutputs: [RecognitionEvaluation.NetworkOutputs] = []
+        var validationScores: [EnsembleSelection.Score] = []
         for (index, member) in members.enumerated() {
             let memberLabel = members.count > 1 ? " (ensemble member \(index + 1) of \(members.count))" : ""
             var runs: [EmotionNetModel] = []
@@ -204,18 +236,56 @@ public struct TransferExperiment: Sendable {
                 fineTuned.averageWeights(of: runs)
             }
             if members.count > 1 {
-                let single = evaluate(fineTuned, on: testSequences, resamples: 2)
-                log(String(format: "(b) ensemble member %d (source seed %llu) fine-tuned, alone on the target test set: macro-F1 %.3f",
-                           index + 1, member.seed, single.macroF1.value))
+                let outputs = evaluation.outputs(fineTuned, on: testSequences)
+                let single = RecognitionEvaluation(seed: c.seed, resamples: 2).report(testSequences, ensembleOf: [outputs])
+                let score = EnsembleSelection.Score(
+                    probabilities: evaluation.outputs(fineTuned, on: validation).probabilities,
+                    truth: RecognitionSamples.labels(validation), classNames: Emotion.allCases.map(\.rawValue))
+                log(String(format: "(b) ensemble member %d (source seed %llu) fine-tuned, alone on the target test set: macro-F1 %.3f; on the %d labelled validation sequences: macro-F1 %.3f, mean log-likelihood %.3f",
+                           index + 1, member.seed, single.macroF1.value, validation.count, score.macroF1, score.logLikelihood))
+                testOutputs.append(outputs)
+                validationScores.append(score)
             }
             fineTunedMembers.append(fineTuned)
         }
-        let reportB = fineTunedMembers.count == 1
-            ? evaluate(fineTunedMembers[0], on: testSequences)
-            : RecognitionEvaluation(seed: c.seed, resamples: c.resamples).report(ensemble: fineTunedMembers, on: testSequences)
-        let nameB = fineTunedMembers.count == 1
-            ? "(b) pre-trained + fine-tuned" : "(b) ensemble of \(fineTunedMembers.count) pre-trained + fine-tuned"
-        arms.append(Arm(name: nameB, report: reportB, trainingSeconds: seconds(since: started, clock)))
+        let reportB: ClassificationReport
+        let nameB: String
+        var summary: EnsembleSummary?
+        if fineTunedMembers.count == 1 {
+            reportB = evaluate(fineTunedMembers[0], on: testSequences)
+            nameB = "(b) pre-trained + fine-tuned"
+        } else {
+            let pool = fineTunedMembers.count
+            let selection = EnsembleSelection(keep: min(c.ensembleSelect ?? pool, pool))
+            let weights = selection.weights(validationScores)
+            let kept = selection.kept(validationScores)
+            reportB = evaluation.report(testSequences, ensembleOf: kept.map { testOutputs[$0] })
+            nameB = selection.keep == pool
+                ? "(b) ensemble of \(pool) pre-trained + fine-tuned"
+                : "(b) ensemble of \(selection.keep) of \(pool) pre-trained + fine-tuned"
+            let rule = selection.keep == pool
+                ? "all \(pool) networks, equal weights"
+                : "the \(selection.keep) of \(pool) networks best on the \(validation.count) labelled validation sequences (macro-F1, then mean log-likelihood, then pool order), equal weights"
+            summary = EnsembleSummary(
+                rule: rule,
+                members: members.indices.map { i in
+                    EnsembleSummary.Member(
+                        source: sources[i], sourceSeed: members[i].seed, validation: validationScores[i], weight: weights[i],
+                        testMacroF1: RecognitionEvaluation(seed: c.seed, resamples: 2)
+                            .report(testSequences, ensembleOf: [testOutputs[i]]).macroF1.value)
+                })
+            log("(b) ensemble: \(rule); kept members \(kept.map { String($0 + 1) }.joined(separator: ", "))")
+            // For the record only: what keeping the best k by validation would have given on the
+            // test set, for every k. The run's ensemble is chosen above, without these.
+            let ranking = EnsembleSelection.ranking(validationScores)
+            let curve = (1...pool).map { k in
+                RecognitionEvaluation(seed: c.seed, resamples: 2)
+                    .report(testSequences, ensembleOf: ranking.prefix(k).map { testOutputs[$0] }).macroF1.value
+            }
+            log("(b) for the record (test labels, not used to choose): members by validation rank \(ranking.map { String($0 + 1) }.joined(separator: ", ")); the best k ensembled, k = 1…\(pool): macro-F1 "
+                + curve.map { String(format: "%.3f", $0) }.joined(separator: " "))
+        }
+        arms.append(Arm(name: nameB, report: reportB, trainingSeconds: seconds(since: started, clock), ensemble: summary))
 
         // (c) Logistic regression on apex frames of all labelled sequences.
         started = clock.now

@@ -32,12 +32,19 @@ struct TransferExperimentCommand: ParsableCommand {
             posed-adult sequences; --pretrained-cache reuses a pre-trained network).
             --ensemble-cache adds networks pre-trained on other seeds' posed adults
             (source data only) and makes (b) the ensemble of them all.
+            --ensemble-select K keeps only the K networks with the best macro-F1
+            on the labelled child sequences fine-tuning keeps aside to choose its
+            epoch (ties: mean log-likelihood there, then the order given); the test
+            set plays no part in the choice.
 
             Examples:
               .build/release/emomusik experiment transfer
               emomusik experiment transfer --source-count 300 --target-count 300
               emomusik experiment transfer --pretrained-cache pre-2026.safetensors \\
                 --ensemble-cache pre-2027.safetensors --skip-target-only
+              emomusik experiment transfer --pretrained-cache pre-2026.safetensors \\
+                --ensemble-cache pre-2027.safetensors \\
+                --ensemble-cache pre-2028.safetensors --ensemble-select 2
             """
     )
 
@@ -79,6 +86,11 @@ struct TransferExperimentCommand: ParsableCommand {
             "Another pre-trained network (written by --pretrained-cache, any seed); (b) becomes the mean of the class probabilities of all networks, each fine-tuned. Repeatable.",
             valueName: "file.safetensors"))
     var ensembleCaches: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "Keep only the k networks of the ensemble best on the labelled validation children (macro-F1, then mean log-likelihood), equal weights. Default: all.",
+            valueName: "k"))
+    var ensembleSelect: Int?
     @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
@@ -89,6 +101,13 @@ struct TransferExperimentCommand: ParsableCommand {
             throw ValidationError("--pretrain-speed must be from 1 (no speed-up) to 4, not \(pretrainSpeed).")
         }
         guard labelFraction > 0, labelFraction <= 1 else { throw ValidationError("--label-fraction must be in (0, 1].") }
+        if let ensembleSelect {
+            let pool = 1 + ensembleCaches.count
+            guard ensembleSelect >= 1, ensembleSelect <= pool else {
+                throw ValidationError(
+                    "--ensemble-select must be from 1 to \(pool), the networks of this run (its own and \(ensembleCaches.count) from --ensemble-cache), not \(ensembleSelect). Add --ensemble-cache FILE for a larger pool.")
+            }
+        }
     }
 
     struct Row: Encodable {
@@ -99,6 +118,7 @@ struct TransferExperimentCommand: ParsableCommand {
         var stability: Estimate?
         var testSequences: Int
         var trainingSeconds: Double
+        var ensemble: TransferExperiment.EnsembleSummary?
     }
 
     func run() throws {
@@ -144,6 +164,7 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.fineTuneRuns = fineTuneRuns
         configuration.fineTunePatience = fineTunePatience
         configuration.ensembleCaches = ensembleCaches
+        configuration.ensembleSelect = ensembleSelect
         for path in ensembleCaches {
             do {
                 _ = try TransferExperiment.ensembleMember(path, for: configuration)
@@ -157,7 +178,8 @@ struct TransferExperimentCommand: ParsableCommand {
         let rows = arms.map {
             Row(
                 arm: $0.name, accuracy: $0.report.accuracy, macroF1: $0.report.macroF1, macroAUC: $0.report.macroAUC,
-                stability: $0.report.stability, testSequences: $0.report.samples, trainingSeconds: $0.trainingSeconds)
+                stability: $0.report.stability, testSequences: $0.report.samples, trainingSeconds: $0.trainingSeconds,
+                ensemble: $0.ensemble)
         }
         if json {
             printJSON(rows)
@@ -175,6 +197,21 @@ struct TransferExperimentCommand: ParsableCommand {
                     + [cell(row.accuracy), cell(row.macroF1), cell(row.macroAUC), cell(row.stability)]
                     .map { $0.padding(toLength: 23, withPad: " ", startingAt: 0) }.joined()
                     + String(format: "%.1f", row.trainingSeconds))
+        }
+        for row in rows {
+            guard let ensemble = row.ensemble else { continue }
+            print("\n\(row.arm): \(ensemble.rule)")
+            print("member  source seed  val. macro-F1  val. log-lik.  weight  test macro-F1 alone  source")
+            for (index, member) in ensemble.members.enumerated() {
+                print(
+                    String(index + 1).padding(toLength: 8, withPad: " ", startingAt: 0)
+                        + String(member.sourceSeed).padding(toLength: 13, withPad: " ", startingAt: 0)
+                        + String(format: "%.3f", member.validation.macroF1).padding(toLength: 15, withPad: " ", startingAt: 0)
+                        + String(format: "%.3f", member.validation.logLikelihood).padding(toLength: 15, withPad: " ", startingAt: 0)
+                        + String(format: "%.3f", member.weight).padding(toLength: 8, withPad: " ", startingAt: 0)
+                        + String(format: "%.3f", member.testMacroF1).padding(toLength: 21, withPad: " ", startingAt: 0)
+                        + member.source)
+            }
         }
     }
 }
