@@ -86,6 +86,23 @@ struct CLIErrorTests {
         #expect(result.stderr.contains(text))
     }
 
+    @Test("experiment transfer refuses an --ensemble-select outside its pool, naming the option")
+    func ensembleSelectOutsidePool() throws {
+        let tooMany = try CLI.run([
+            "experiment", "transfer", "--ensemble-select", "3", "--ensemble-cache", "/nonexistent/pre-2027.safetensors",
+        ])
+        #expect(tooMany.status != 0)
+        #expect(
+            tooMany.stderr.contains(
+                "--ensemble-select must be from 1 to 2, the networks of this run (its own and 1 from --ensemble-cache), not 3. Add --ensemble-cache FILE for a larger pool."))
+        let zero = try CLI.run(["experiment", "transfer", "--ensemble-select", "0"])
+        #expect(zero.status != 0)
+        #expect(zero.stderr.contains("--ensemble-select must be from 1 to 1"))
+        let word = try CLI.run(["experiment", "transfer", "--ensemble-select", "best"])
+        #expect(word.status != 0)
+        #expect(word.stderr.contains("The value 'best' is invalid for '--ensemble-select <k>'"))
+    }
+
     @Test("help teaches each subcommand by example")
     func helpHasExamples() throws {
         for command in ["compose", "render", "analyze"] {
