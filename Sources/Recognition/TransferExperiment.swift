@@ -277,13 +277,16 @@ public struct TransferExperiment: Sendable {
             log("(b) ensemble: \(rule); kept members \(kept.map { String($0 + 1) }.joined(separator: ", "))")
             // For the record only: what keeping the best k by validation would have given on the
             // test set, for every k. The run's ensemble is chosen above, without these.
-            let ranking = EnsembleSelection.ranking(validationScores)
-            let curve = (1...pool).map { k in
-                RecognitionEvaluation(seed: c.seed, resamples: 2)
-                    .report(testSequences, ensembleOf: ranking.prefix(k).map { testOutputs[$0] }).macroF1.value
+            // The same by validation log-likelihood alone, the rule's tie-break.
+            let byLogLikelihood = EnsembleSelection.ranking(validationScores.map { EnsembleSelection.Score(macroF1: 0, logLikelihood: $0.logLikelihood) })
+            for (what, ranking) in [("validation rank", EnsembleSelection.ranking(validationScores)), ("validation log-likelihood", byLogLikelihood)] {
+                let curve = (1...pool).map { k in
+                    RecognitionEvaluation(seed: c.seed, resamples: 2)
+                        .report(testSequences, ensembleOf: ranking.prefix(k).map { testOutputs[$0] }).macroF1.value
+                }
+                log("(b) for the record (test labels, not used to choose): members by \(what) \(ranking.map { String($0 + 1) }.joined(separator: ", ")); the best k ensembled, k = 1…\(pool): macro-F1 "
+                    + curve.map { String(format: "%.3f", $0) }.joined(separator: " "))
             }
-            log("(b) for the record (test labels, not used to choose): members by validation rank \(ranking.map { String($0 + 1) }.joined(separator: ", ")); the best k ensembled, k = 1…\(pool): macro-F1 "
-                + curve.map { String(format: "%.3f", $0) }.joined(separator: " "))
         }
         arms.append(Arm(name: nameB, report: reportB, trainingSeconds: seconds(since: started, clock), ensemble: summary))
 
