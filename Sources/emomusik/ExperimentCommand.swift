@@ -190,10 +190,10 @@ struct TransferExperimentCommand: ParsableCommand {
             return String(format: "%.3f [%.3f, %.3f]", e.value, e.lower, e.upper)
         }
         print("target-domain test set: \(rows.first?.testSequences ?? 0) sequences from held-out subjects; 95 % bootstrap CIs by subject")
-        print("arm".padding(toLength: 42, withPad: " ", startingAt: 0) + "accuracy               macro-F1               macro AUC              stability              train s")
+        print("arm".padding(toLength: 50, withPad: " ", startingAt: 0) + "accuracy               macro-F1               macro AUC              stability              train s")
         for row in rows {
             print(
-                row.arm.padding(toLength: 42, withPad: " ", startingAt: 0)
+                row.arm.padding(toLength: 50, withPad: " ", startingAt: 0)
                     + [cell(row.accuracy), cell(row.macroF1), cell(row.macroAUC), cell(row.stability)]
                     .map { $0.padding(toLength: 23, withPad: " ", startingAt: 0) }.joined()
                     + String(format: "%.1f", row.trainingSeconds))
