@@ -275,9 +275,9 @@ public struct TransferExperiment: Sendable {
                             .report(testSequences, ensembleOf: [testOutputs[i]]).macroF1.value)
                 })
             log("(b) ensemble: \(rule); kept members \(kept.map { String($0 + 1) }.joined(separator: ", "))")
-            // For the record only: what keeping the best k by validation would have given on the
-            // test set, for every k. The run's ensemble is chosen above, without these.
-            // The same by validation log-likelihood alone, the rule's tie-break.
+            // For the record only: what keeping the best k would have given on the test set, for
+            // every k, with the members ranked by the rule and by validation log-likelihood alone
+            // (its tie-break). The run's ensemble is chosen above, without these.
             let byLogLikelihood = EnsembleSelection.ranking(validationScores.map { EnsembleSelection.Score(macroF1: 0, logLikelihood: $0.logLikelihood) })
             for (what, ranking) in [("validation rank", EnsembleSelection.ranking(validationScores)), ("validation log-likelihood", byLogLikelihood)] {
                 let curve = (1...pool).map { k in
