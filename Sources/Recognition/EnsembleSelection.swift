@@ -7,7 +7,7 @@ import Statistics
 ///
 /// The rule: rank the members by their macro-F1 on the validation split, higher first; break ties
 /// by the mean log-likelihood of the true class on the same split (the probability-level figure
-/// separates members whose 24 predictions give the same F1), then by the member's place in the
+/// separates members whose 25 predictions give the same F1), then by the member's place in the
 /// pool (the run's own pre-training first, then the `--ensemble-cache` files in the order given).
 /// Keep the first `keep`, each with weight 1/`keep`; the others get weight 0. The ensemble then
 /// averages the kept members' class probabilities, as the uniform ensemble does.
