@@ -67,8 +67,9 @@ public final class SessionComposer {
     /// Seconds from the start at which the first beat not yet committed begins: the earliest a
     /// new decision can take effect.
     public private(set) var nextBeatStart: Double = 0
-    /// Seconds from the start at which the first bar not yet begun begins.
-    public private(set) var nextBarStart: Double = 0
+    /// Seconds from the start at which the first bar not yet begun begins (after a re-aimed
+    /// tempo ramp, where that ramp puts it).
+    public var nextBarStart: Double { open?.composed.nextBarStart ?? nextBeatStart }
     /// Whether the closing bars (with the final cadence) have been committed.
     public private(set) var isClosed = false
 
@@ -265,7 +266,6 @@ public final class SessionComposer {
         let index = committedBars
         let composed = compose(bar: index, decisions: decisions, known: known, total: total)
         bars.append(composed.bar)
-        nextBarStart = composed.nextBarStart
         var record = SessionMusic.record(
             bar: composed.bar, number: index + 1, seconds: composed.seconds, tempo: composed.tempo, notes: composed.played.tracks,
             range: composed.plain.ticks)
