@@ -69,12 +69,7 @@ struct EnsembleSelectionTests {
 
     @Test("an ensemble report from stored outputs equals the one that runs the networks")
     func reportFromOutputs() {
-        var network = RecognitionTraining.defaultNetwork
-        let adjacency = FaceGraph.standard.normalisedAdjacency
-        network.seed = 1
-        let first = EmotionNetModel(config: network, adjacency: adjacency)
-        network.seed = 2
-        let second = EmotionNetModel(config: network, adjacency: adjacency)
+        let (first, second) = EnsembleTests.twoNetworks()
         let sequences = SyntheticExpressions(domain: .child, frames: 40).generate(count: 14, seed: 9).sequences
         let evaluation = RecognitionEvaluation(seed: 3, resamples: 20)
         let direct = evaluation.report(ensemble: [first, second], on: sequences)

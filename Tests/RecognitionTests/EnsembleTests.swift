@@ -8,6 +8,16 @@ import Testing
 
 @Suite("Arm (b) as a prediction ensemble of pre-trained networks")
 struct EnsembleTests {
+    /// Two untrained networks of the shipped architecture that differ only in their seed (1, 2).
+    static func twoNetworks() -> (EmotionNetModel, EmotionNetModel) {
+        var network = RecognitionTraining.defaultNetwork
+        let adjacency = FaceGraph.standard.normalisedAdjacency
+        network.seed = 1
+        let first = EmotionNetModel(config: network, adjacency: adjacency)
+        network.seed = 2
+        return (first, EmotionNetModel(config: network, adjacency: adjacency))
+    }
+
     @Test("the ensemble's probabilities are the members' mean, and its prediction can differ from each member's")
     func averaging() {
         let a: [Double] = [0.6, 0.3, 0.1]
@@ -27,12 +37,7 @@ struct EnsembleTests {
 
     @Test("an ensemble of one network reports what the network reports; of two, the argmax of their mean")
     func ensembleReport() {
-        var network = RecognitionTraining.defaultNetwork
-        let adjacency = FaceGraph.standard.normalisedAdjacency
-        network.seed = 1
-        let first = EmotionNetModel(config: network, adjacency: adjacency)
-        network.seed = 2
-        let second = EmotionNetModel(config: network, adjacency: adjacency)
+        let (first, second) = Self.twoNetworks()
         let sequences = SyntheticExpressions(domain: .child, frames: 40).generate(count: 21, seed: 9).sequences
         let evaluation = RecognitionEvaluation(seed: 3, resamples: 20)
         let single = evaluation.report(first, on: sequences)
