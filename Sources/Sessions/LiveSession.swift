@@ -124,6 +124,15 @@ public final class LineLandmarkSource: LiveLandmarkSource, @unchecked Sendable {
 /// Ends when the source ends (the music closes on the tonic, rings, and fades), or when `stop`
 /// says so (a two-second fade).
 ///
+/// With an external MIDI output (an ALSA sequencer port driving an outboard synthesiser), the
+/// same events are sent there as they are queued to the audio thread, each stamped with the time
+/// on the MIDI output's clock at which the audio output plays it, so both sound together; the
+/// mapping between the two clocks is re-measured at every poll and smoothed, so it follows a
+/// sound card whose crystal drifts from the system clock. If the MIDI output fails, the fault is
+/// logged, the audio goes on, and the MIDI output is reopened like the audio output (from the
+/// next bar line, its programs and controllers sent again). If the audio output fails, the MIDI
+/// output goes on, on the system clock.
+///
 /// [session thread] ``run(source:stop:progress:)`` once.
 public final class LiveSession {
     public struct Configuration: Sendable {
@@ -171,11 +180,26 @@ public final class LiveSession {
         /// a stalled machine) took from the music, which then plays that much later than the
         /// landmarks it follows.
         public var outputLag: Double
+        /// Events sent to the external MIDI output (0 without one), times it failed, and times it
+        /// was reopened.
+        public var midiEventsSent: Int = 0
+        public var midiFailures: Int = 0
+        public var midiReopened: Int = 0
     }
 
     public let conductor: SessionConductor
     public let configuration: Configuration
     private let openOutput: () throws -> LiveEngine
+    private let openMIDI: (() throws -> any ExternalMIDIOutput)?
+    /// The external MIDI output while it works, and the first tick of the music not yet sent to it.
+    private var midi: (any ExternalMIDIOutput)?
+    private var midiTick = 0
+    /// MIDI clock − session clock, smoothed: the music's second S is stamped S + offset there.
+    private var midiOffset: Double?
+    private var midiReadings = 0
+    private var midiSent = 0
+    /// A failure sending to the MIDI output, kept until the poll logs it.
+    private var midiFailure: (any Error)?
     private var engine: LiveEngine?
     /// The session frame at which the current engine's frame 0 plays.
     private var engineOffset: Int64 = 0
@@ -191,10 +215,15 @@ public final class LiveSession {
     private var finishedEngines: [LiveEngine.Statistics] = []
 
     /// `openOutput` makes a fresh engine on the output (called once at the start, and again to
-    /// reopen an output that failed); the first call's error is thrown by ``run(source:stop:progress:)``.
-    public init(conductor: SessionConductor, configuration: Configuration = Configuration(), openOutput: @escaping () throws -> LiveEngine) {
+    /// reopen an output that failed); `openMIDI`, if given, likewise opens the external MIDI output.
+    /// The first calls' errors are thrown by ``run(source:stop:progress:)``.
+    public init(
+        conductor: SessionConductor, configuration: Configuration = Configuration(),
+        openMIDI: (() throws -> any ExternalMIDIOutput)? = nil, openOutput: @escaping () throws -> LiveEngine
+    ) {
         self.conductor = conductor
         self.configuration = configuration
+        self.openMIDI = openMIDI
         self.openOutput = openOutput
     }
 
@@ -214,12 +243,14 @@ public final class LiveSession {
         let loop = conductor.loop
         let first = try openOutput()
         sampleRate = first.sampleRate
+        midi = try openMIDI?()
         let rate = Double(sampleRate)
         // The first bar is queued before the audio starts.
         let firstFrames = source.frames(upTo: 0)
         for frame in firstFrames ?? [] { loop.process(frame) }
         conductor.tick(0)
         engine = first
+        updateMIDIClock(0)
         queueCommittedBeats()
         try first.start()
 
@@ -231,6 +262,7 @@ public final class LiveSession {
         var nextProgress = 1.0
         var nextReopen = 0.0
         var failures = 0, reopened = 0
+        var midiFailures = 0, midiReopened = 0, nextMIDIReopen = 0.0
         var latest = 0.0
         // Changed decisions waiting to be heard: when made, and their beat on the session's frames.
         var awaited: [(decided: Double, frame: Int64)] = []
@@ -255,6 +287,31 @@ public final class LiveSession {
             }
             seenDecisions = decisions.count
         }
+        // If the audio output has failed: retires it and logs the fault (true), else false.
+        func retireFailedOutput(_ now: Double) -> Bool {
+            guard let failed = engine, let code = failed.sinkFailure else { return false }
+            failed.waitUntilFinished()
+            finishedEngines.append(failed.statistics)
+            engine = nil
+            failures += 1
+            let silent = midi == nil ? "silently" : "on the MIDI output alone"
+            loop.record(.fault(Notice(
+                t: now, code: "audio-output",
+                message: "the audio output failed (error \(code)); the session goes on \(silent) and the output is reopened every \(Self.format(configuration.reopenInterval)) s")))
+            return true
+        }
+        // A failure of the MIDI output since the last poll: logged, the output closed.
+        func retireFailedMIDI(_ now: Double) {
+            guard let error = midiFailure else { return }
+            midiFailure = nil
+            midiFailures += 1
+            midi?.close(channels: channels())
+            midi = nil
+            nextMIDIReopen = now + configuration.reopenInterval
+            loop.record(.fault(Notice(
+                t: now, code: "midi-output",
+                message: "the MIDI output failed (\(Self.describe(error))); the music goes on and the MIDI output is reopened every \(Self.format(configuration.reopenInterval)) s")))
+        }
         // The changed decisions whose beats the output has now rendered.
         func hear(_ now: Double) {
             guard let engine else { return }
@@ -271,17 +328,18 @@ public final class LiveSession {
                 reason = "interrupted"
                 break
             }
-            if let failed = engine, let code = failed.sinkFailure {
-                failed.waitUntilFinished()
-                finishedEngines.append(failed.statistics)
-                engine = nil
-                failures += 1
+            if retireFailedOutput(now) {
                 nextReopen = now + configuration.reopenInterval
-                loop.record(.fault(Notice(
-                    t: now, code: "audio-output",
-                    message: "the audio output failed (error \(code)); the session goes on silently and the output is reopened every \(Self.format(configuration.reopenInterval)) s")))
                 underrunReports = CountReports()  // a new output counts from zero
                 ceilingReports = CountReports()
+            }
+            if midi == nil, openMIDI != nil, now >= nextMIDIReopen {
+                nextMIDIReopen = now + configuration.reopenInterval
+                if reopenMIDI(now) {
+                    midiReopened += 1
+                    loop.record(.warning(Notice(
+                        t: now, code: "midi-restored", message: "the MIDI output is back; its music resumes at the next bar line")))
+                }
             }
             if engine == nil, now >= nextReopen {
                 nextReopen = now + configuration.reopenInterval
@@ -320,7 +378,10 @@ public final class LiveSession {
                 reportedUnpaced = true
             }
             conductor.tick(clock(now))
-            if engine == nil { scheduledTick = conductor.music.score?.endTick ?? 0 } else { queueCommittedBeats() }
+            if engine == nil { scheduledTick = conductor.music.score?.endTick ?? 0 }
+            updateMIDIClock(now)
+            queueCommittedBeats()
+            retireFailedMIDI(now)
             awaitNewDecisions(now)
             hear(now)
             if let engine {
@@ -348,26 +409,112 @@ public final class LiveSession {
         let end = max(latest, clock(stopped))
         let summary = conductor.finish(at: end, reason: reason)
         awaitNewDecisions(stopped)
+        var fade = configuration.stopFadeSeconds
         if reason == "source-ended" {
-            if engine != nil { queueCommittedBeats(flush: true) }
+            queueCommittedBeats(flush: true)
+            retireFailedMIDI(stopped)
             // Let the closing bars play and the last chord ring, then fade (or fade now if stopped).
             let musicEnd = conductor.music.score.map { $0.duration } ?? 0
-            while let engine, engine.sinkFailure == nil, !stop(),
-                clock(Self.monotonic() - began) < musicEnd + configuration.ringSeconds
-            {
+            while engine != nil || midi != nil, !stop() {
+                let now = Self.monotonic() - began
+                if retireFailedOutput(now) { continue }
+                guard clock(now) < musicEnd + configuration.ringSeconds else { break }
                 usleep(UInt32(configuration.pollInterval * 1e6))
+                updateMIDIClock(Self.monotonic() - began)
+                retireFailedMIDI(Self.monotonic() - began)
                 hear(Self.monotonic() - began)
             }
-            engine?.stop(fadeSeconds: stop() ? configuration.stopFadeSeconds : configuration.closingFadeSeconds)
-        } else {
-            engine?.stop(fadeSeconds: configuration.stopFadeSeconds)
+            if !stop() { fade = configuration.closingFadeSeconds }
         }
+        // The MIDI output fades on its own clock while the audio thread fades; then it is closed
+        // once the fade has sounded there (closing drops whatever is still queued).
+        var midiFadeEnd: Double?
+        if let midi {
+            do {
+                try midi.fadeOut(seconds: fade, channels: channels())
+                midiFadeEnd = try midi.currentTime() + fade
+            } catch {
+                midiFailure = error
+                retireFailedMIDI(Self.monotonic() - began)
+            }
+        }
+        engine?.stop(fadeSeconds: fade)
         if let engine { finishedEngines.append(engine.statistics) }
+        if let midi, let midiFadeEnd {
+            let waitUntil = Self.monotonic() + fade + 1
+            while Self.monotonic() < waitUntil, let time = try? midi.currentTime(), time < midiFadeEnd + 0.05 {
+                usleep(UInt32(configuration.pollInterval * 1e6))
+            }
+            midi.close(channels: channels())
+            self.midi = nil
+        }
         return Outcome(
             summary: summary, reason: reason, engine: Self.combined(finishedEngines), eventsQueued: queued,
             outputFailures: failures, outputReopened: reopened,
             closestQueueing: closestQueueing.map { Double($0) / rate }, responseDelays: responseDelays,
-            responseBeats: responseBeats, outputLag: outputLag)
+            responseBeats: responseBeats, outputLag: outputLag,
+            midiEventsSent: midiSent, midiFailures: midiFailures, midiReopened: midiReopened)
+    }
+
+    // MARK: - The external MIDI output
+
+    /// The MIDI channels the music uses (what a fade and a close silence).
+    private func channels() -> [UInt8] {
+        Array(Set(conductor.music.score?.tracks.map(\.channel) ?? [])).sorted()
+    }
+
+    /// Re-measures the MIDI output's clock against the session's at wall time `now`: the music's
+    /// second S is rendered when the session clock reaches S and heard the audio output's queued
+    /// latency later, so on the MIDI clock it is due at S − session clock + latency + MIDI time.
+    /// One reading is off by up to a period (the audio clock moves a period at a time), so the
+    /// offset is the mean of the readings, then follows them slowly (a time constant of 500 polls,
+    /// 2.5 s at the default poll); a jump of more than 20 ms (an output reopened, a stall) is
+    /// taken at once.
+    private func updateMIDIClock(_ now: Double) {
+        guard let midi else { return }
+        var (session, latency) = (now, 0.0)
+        if let engine {
+            let rate = Double(sampleRate)
+            let rendered = Double(engineOffset + engine.framesRendered) / rate
+            // An output that does not pace (ALSA's null device) says nothing of when music sounds:
+            // then the MIDI output follows the system clock, as the session does.
+            if rendered <= now + 1 {
+                session = rendered
+                latency = Double(engine.sink.outputLatencyFrames) / rate
+            }
+        }
+        do {
+            let reading = try midi.currentTime() - session + latency
+            if let offset = midiOffset, abs(reading - offset) <= 0.02 {
+                // The mean of the readings so far, then an exponential average over the last ~500.
+                midiReadings += 1
+                midiOffset = offset + (reading - offset) / Double(min(midiReadings, 500))
+            } else {
+                (midiOffset, midiReadings) = (reading, 1)
+            }
+        } catch {
+            midiFailure = error
+        }
+    }
+
+    /// Opens the MIDI output again: its music resumes at the next bar line not yet begun, with
+    /// each channel's program and controllers sent first. False if it could not be opened (or
+    /// failed at once).
+    private func reopenMIDI(_ now: Double) -> Bool {
+        guard let openMIDI, let output = try? openMIDI() else { return false }
+        midiTick = conductor.music.nextBarTick
+        do {
+            let state = stateEvents(atTick: midiTick)
+            try output.send(state, at: Array(repeating: try output.currentTime(), count: state.count))
+            midiSent += state.count
+        } catch {
+            output.close(channels: [])
+            return false
+        }
+        midi = output
+        midiOffset = nil
+        updateMIDIClock(now)
+        return true
     }
 
     /// The length in seconds of the music's beat that starts at `seconds` (or is under way then).
@@ -378,22 +525,24 @@ public final class LiveSession {
         return 60 / score.tempoMap.bpm(atTick: tick) * quarters
     }
 
-    /// Queues the events of the beats committed since the last call (from ``scheduledTick``):
-    /// everything that falls on their frames (their notes, and the releases of earlier notes that
-    /// end in them), shifted onto the current output's frames; with `flush`, also every release
-    /// after the last beat.
+    /// Queues the events of the beats committed since the last call (from ``scheduledTick`` for
+    /// the audio output, from ``midiTick`` for the MIDI output): everything that falls on their
+    /// frames (their notes, and the releases of earlier notes that end in them), shifted onto the
+    /// current audio output's frames, or stamped with the MIDI output's time for them; with
+    /// `flush`, also every release after the last beat.
     private func queueCommittedBeats(flush: Bool = false) {
-        guard let engine, let score = conductor.music.score else { return }
-        guard scheduledTick < score.endTick || flush else { return }
+        guard engine != nil || midi != nil, let score = conductor.music.score else { return }
+        let starts = [engine.map { _ in scheduledTick }, midi.map { _ in midiTick }].compactMap { $0 }
+        let firstTick = min(starts.min() ?? score.endTick, score.endTick)
+        guard firstTick < score.endTick || flush else { return }
         let margin = 8 * score.ticksPerQuarter  // a released note's off can be rounded a block later
         let tempoMap = score.tempoMap
         let rate = sampleRate
         func frame(_ tick: Int) -> Int64 {
             EventSchedule.quantise(Int64((tempoMap.microseconds(atTick: tick) * Double(rate) / 1_000_000).rounded()))
         }
-        let firstTick = min(scheduledTick, score.endTick)
         let lastTick = score.endTick
-        let window = frame(firstTick)..<(flush ? Int64.max : frame(lastTick))
+        let end = flush ? Int64.max : frame(lastTick)
         // The notes that can have an event in the window: those still sounding near its start
         // (searched from the first that could, so the cost does not grow with the session).
         let from = firstTick - margin
@@ -411,17 +560,33 @@ public final class LiveSession {
             part.tracks[t].controls = score.tracks[t].controls.filter { $0.tick >= firstTick }
         }
         soundingNotes.tick = from
-        if firstTick < lastTick, engine.framesRendered > 0 {
-            // Once the audio runs: how far ahead of it this beat is queued.
-            let ahead = frame(firstTick) - engineOffset - engine.framesRendered
-            closestQueueing = min(closestQueueing ?? ahead, ahead)
+        let events = EventSchedule(score: part, sampleRate: rate).events
+        // Header program changes and controls sit at frame 0: only the first window holds them.
+        if let engine {
+            let start = min(scheduledTick, lastTick)
+            if start < lastTick, engine.framesRendered > 0 {
+                // Once the audio runs: how far ahead of it this beat is queued.
+                let ahead = frame(start) - engineOffset - engine.framesRendered
+                closestQueueing = min(closestQueueing ?? ahead, ahead)
+            }
+            let window = frame(start)..<end
+            for var event in events where window.contains(event.sampleTime) {
+                event.sampleTime -= engineOffset
+                if engine.schedule(event) { queued += 1 }
+            }
+            scheduledTick = max(scheduledTick, lastTick)
         }
-        for var event in EventSchedule(score: part, sampleRate: rate).events where window.contains(event.sampleTime) {
-            // Header program changes and controls sit at frame 0: only the first window holds them.
-            event.sampleTime -= engineOffset
-            if engine.schedule(event) { queued += 1 }
+        if let midi, let offset = midiOffset, midiFailure == nil {
+            let window = frame(min(midiTick, lastTick))..<end
+            let chosen = events.filter { window.contains($0.sampleTime) }
+            do {
+                try midi.send(chosen, at: chosen.map { Double($0.sampleTime) / Double(rate) + offset })
+                midiSent += chosen.count
+            } catch {
+                midiFailure = error
+            }
+            midiTick = max(midiTick, lastTick)
         }
-        scheduledTick = lastTick
     }
 
     /// A growing count (underruns, held samples) reported at most once per interval, with what
@@ -441,19 +606,28 @@ public final class LiveSession {
     /// A reopened output has a fresh synthesiser: gives it, at its frame 0, each channel's program
     /// and controllers as the score has them at `tick`.
     private func queueState(atTick tick: Int) {
-        guard let engine, let score = conductor.music.score else { return }
+        guard let engine else { return }
+        for event in stateEvents(atTick: tick) where engine.schedule(event) { queued += 1 }
+    }
+
+    /// Each channel's program and controllers as the score has them at `tick`, at frame 0.
+    private func stateEvents(atTick tick: Int) -> [ScheduledEvent] {
+        guard let score = conductor.music.score else { return [] }
+        var events: [ScheduledEvent] = []
         for track in score.tracks {
             let program = track.programChanges.last { $0.tick <= tick }?.program ?? track.program
-            if engine.schedule(ScheduledEvent(sampleTime: 0, channel: track.channel, kind: .programChange, data1: program & 0x7F, data2: 0)) {
-                queued += 1
-            }
+            events.append(ScheduledEvent(sampleTime: 0, channel: track.channel, kind: .programChange, data1: program & 0x7F, data2: 0))
             var latest: [UInt8: UInt8] = [:]
             for control in track.controls where control.tick <= tick { latest[control.controller] = control.value }
             for (controller, value) in latest.sorted(by: { $0.key < $1.key }) {
-                let event = ScheduledEvent(sampleTime: 0, channel: track.channel, kind: .controlChange, data1: controller & 0x7F, data2: value & 0x7F)
-                if engine.schedule(event) { queued += 1 }
+                events.append(ScheduledEvent(sampleTime: 0, channel: track.channel, kind: .controlChange, data1: controller & 0x7F, data2: value & 0x7F))
             }
         }
+        return events
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        (error as? EmoMusikError)?.message ?? "\(error)"
     }
 
     private static func combined(_ all: [LiveEngine.Statistics]) -> LiveEngine.Statistics {

@@ -34,10 +34,17 @@ struct LiveSessionCommand: ParsableCommand {
             disappears mid-session, the session goes on silently (still logging)
             and reopens it every two seconds; the music resumes at a bar line.
 
+            --midi-out also sends the music to an external synthesiser through the
+            ALSA sequencer (see `aconnect -o` for ports), each event stamped to
+            sound with the audio; with --no-sound-card the MIDI output is all you
+            hear. If the MIDI port goes away, the fault is logged and it is
+            reopened every two seconds, as the sound card is.
+
             Examples:
               emomusik session live examples/demo-session.jsonl --preset calm-down
               emomusik session live rec.jsonl --device hw:0 --period 128
               emomusik session live rec.jsonl --no-sound-card   # paced null output
+              emomusik session live rec.jsonl --no-sound-card --midi-out 128:0
               tracker | emomusik session live - --preset bedtime --name child-3
             """)
 
@@ -51,6 +58,11 @@ struct LiveSessionCommand: ParsableCommand {
 
     @Flag(help: "No sound card: play into a null output paced by the system clock.")
     var noSoundCard = false
+
+    @Option(help: ArgumentHelp(
+        "Also play the music on an ALSA sequencer port (CLIENT:PORT or a client's name).",
+        valueName: "port"))
+    var midiOut: String?
 
     @Option(help: "Frames per audio period (a multiple of 64).")
     var period: Int = 256
@@ -86,6 +98,10 @@ struct LiveSessionCommand: ParsableCommand {
                 configuration: .init(periodFrames: period, ceilingDBFS: prepared.audio.ceilingDBFS))
         }
 
+        let openMIDI: (() throws -> any ExternalMIDIOutput)? = midiOut.map { port in
+            { try ALSASequencerOutput(destination: port) }
+        }
+
         let writer = try SessionLogWriter(path: prepared.logPath)
         let loop = prepared.makeLoop(log: writer)
         let conductor = SessionConductor(
@@ -104,13 +120,14 @@ struct LiveSessionCommand: ParsableCommand {
             }
         }
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
-        let output = noSoundCard ? "a clock-paced null output" : "ALSA '\(device)'"
+        let output = (noSoundCard ? "a clock-paced null output" : "ALSA '\(device)'")
+            + (midiOut.map { " and ALSA sequencer port '\($0)'" } ?? "")
         let length = frames?.last.map { " (\(formatTime($0.time)) of landmarks)" } ?? ""
         FileHandle.standardError.write(Data("live session \(name): \(source == "-" ? "stdin" : source)\(length) → \(output); Ctrl-C to stop\n".utf8))
         let progress = ProgressLine(label: "live", total: frames?.last?.time ?? 0)
         let outcome: LiveSession.Outcome
         do {
-            outcome = try LiveSession(conductor: conductor, openOutput: openOutput).run(
+            outcome = try LiveSession(conductor: conductor, openMIDI: openMIDI, openOutput: openOutput).run(
                 source: landmarks, stop: { stopSignal.load(ordering: .relaxed) != 0 },
                 progress: { time in if let last = frames?.last?.time { progress.update(time / max(last, 1e-9)) } })
         } catch let error as EmoMusikError {
@@ -151,6 +168,10 @@ struct LiveSessionCommand: ParsableCommand {
         }
         if outcome.outputLag >= 0.01 {
             print(String(format: "the output lost %.2f s to underruns: the music ended that much behind the landmarks", outcome.outputLag))
+        }
+        if midiOut != nil {
+            print("midi: \(outcome.midiEventsSent) events sent"
+                  + (outcome.midiFailures > 0 ? "; the port failed \(outcome.midiFailures) time(s) and was reopened \(outcome.midiReopened) time(s) (see the log)" : ""))
         }
         if outcome.outputFailures > 0 {
             print("the audio output failed \(outcome.outputFailures) time(s) and was reopened \(outcome.outputReopened) time(s); the session went on (see the log)")

@@ -87,6 +87,20 @@ struct CLILiveSessionTests {
         #expect(!FileManager.default.fileExists(atPath: dir.path("out/x.log.jsonl")))
     }
 
+    @Test("a MIDI port that cannot be opened: refused before the session starts, naming the sequencer, and no log left")
+    func missingMIDIPortIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        let recording = try Self.recording(dir, seconds: 2)
+        let result = try CLI.run([
+            "session", "live", recording, "--no-sound-card", "--midi-out", "no-such-port-emomusik",
+            "--out", dir.path("out"), "--name", "x",
+        ])
+        #expect(result.status != 0)
+        // Without /dev/snd/seq the sequencer is what fails; with one, the port is unknown.
+        #expect(result.stderr.contains("ALSA sequencer") && result.stderr.contains("hint:"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("out/x.log.jsonl")))
+    }
+
     @Test("landmarks on stdin: frames are taken as they arrive, a bad line is logged and skipped, the end of input closes the music", .timeLimit(.minutes(3)))
     func stdinSource() throws {
         let dir = try TemporaryDirectory()
