@@ -176,6 +176,11 @@ public final class LiveSession {
         /// For each of ``responseDelays``, the length in seconds of the beat the decision took
         /// effect at (the beat before it, when that was the last of the music).
         public var responseBeats: [Double]
+        /// For each of ``responseDelays``, on the wall clock: seconds from the poll that made the
+        /// decision before it to the poll that found it handed to the output. An estimate that
+        /// changed the decision arrived after that earlier decision, so this bounds the time from
+        /// the estimate to the music (the smoother's own settling aside).
+        public var estimateDelays: [Double] = []
         /// Seconds the output's clock was behind the wall clock at the end: the time underruns (or
         /// a stalled machine) took from the music, which then plays that much later than the
         /// landmarks it follows.
@@ -265,10 +270,11 @@ public final class LiveSession {
         var midiFailures = 0, midiReopened = 0, nextMIDIReopen = 0.0
         var latest = 0.0
         // Changed decisions waiting to be heard: when made, and their beat on the session's frames.
-        var awaited: [(decided: Double, frame: Int64)] = []
-        var responseDelays: [Double] = [], responseBeats: [Double] = []
+        var awaited: [(decided: Double, previous: Double, frame: Int64)] = []
+        var responseDelays: [Double] = [], responseBeats: [Double] = [], estimateDelays: [Double] = []
         var seenDecisions = loop.decisionsSoFar.count
         var lastDecision = loop.decisionsSoFar.last
+        var lastDecided = 0.0
         // The session clock: the output's, never ahead of the wall clock (an output that does not
         // pace, like ALSA's null device, would otherwise run the composer ahead of the child);
         // the wall clock while there is no output.
@@ -281,9 +287,10 @@ public final class LiveSession {
             let decisions = loop.decisionsSoFar
             for decision in decisions[seenDecisions...] {
                 if let last = lastDecision, decision.changesMusic(after: last) {
-                    awaited.append((now, Int64((decision.effectiveTime * rate).rounded())))
+                    awaited.append((now, lastDecided, Int64((decision.effectiveTime * rate).rounded())))
                 }
                 lastDecision = decision
+                lastDecided = now
             }
             seenDecisions = decisions.count
         }
@@ -318,6 +325,7 @@ public final class LiveSession {
             let rendered = engineOffset + engine.framesRendered
             while let first = awaited.first, first.frame <= rendered {
                 responseDelays.append(now - first.decided)
+                estimateDelays.append(now - first.previous)
                 responseBeats.append(beatLength(at: Double(first.frame) / rate))
                 awaited.removeFirst()
             }
@@ -452,7 +460,7 @@ public final class LiveSession {
             summary: summary, reason: reason, engine: Self.combined(finishedEngines), eventsQueued: queued,
             outputFailures: failures, outputReopened: reopened,
             closestQueueing: closestQueueing.map { Double($0) / rate }, responseDelays: responseDelays,
-            responseBeats: responseBeats, outputLag: outputLag,
+            responseBeats: responseBeats, estimateDelays: estimateDelays, outputLag: outputLag,
             midiEventsSent: midiSent, midiFailures: midiFailures, midiReopened: midiReopened)
     }
 

@@ -25,10 +25,14 @@ public final class SessionConductor {
     }
 
     /// The clock reads `time` (seconds from the start): commits and logs every beat that starts
-    /// before `time + lead`, and tells the loop where a new decision can take effect (the next
-    /// beat). Returns the records of the bars begun now.
+    /// before `time + lead` (asking the loop to decide first, if it decides at beats), and tells
+    /// the loop where a new decision can take effect (the next beat). Returns the records of the
+    /// bars begun now.
     @discardableResult
     public func tick(_ time: Double) -> [MusicRecord] {
+        if loop.settings.decidesAtBeats, !loop.isFinished, music.nextBeatStart < time + lead {
+            loop.decide(beforeBeatAt: time)
+        }
         let committed = music.advance(to: time + lead, decisions: loop.decisionsSoFar)
         record(committed)
         return committed

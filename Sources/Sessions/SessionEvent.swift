@@ -58,8 +58,11 @@ public struct SessionStart: Sendable, Equatable, Codable {
     public var recognizerOptions: [String: LoggedOptionValue]
     public var soundfont: String?
     public var audio: SessionAudioSettings
-    /// Seconds between the strategy's decisions.
+    /// Seconds between the strategy's decisions, unless ``decidesAtBeats``.
     public var decisionInterval: Double
+    /// True if the strategy decided before every beat the music committed (absent in logs of
+    /// sessions that decided every ``decisionInterval`` seconds, and in logs before it existed).
+    public var decidesAtBeats: Bool?
     public var smoother: AffectSmoother.Configuration
     public var goal: SessionGoal
     /// The child whose profile the strategy started from (nil: anonymous).

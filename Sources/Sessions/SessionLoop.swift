@@ -3,7 +3,8 @@ import EmoMusikPlugins
 import Foundation
 
 /// The closed loop up to the composer's targets: landmark frames → recognizer → smoother → the
-/// strategy's decisions at a fixed interval, every step written to a session log. Offline and live
+/// strategy's decisions (at a fixed interval, or before every beat the music commits: see
+/// ``Settings/decidesAtBeats``), every step written to a session log. Offline and live
 /// sessions run this same code; only the clock that delivers the frames differs (the frames' own
 /// times are the only clock it reads).
 ///
@@ -14,8 +15,12 @@ import Foundation
 /// [session thread] Call ``process(_:)`` with frames in time order, then ``finish(reason:)`` once.
 public final class SessionLoop {
     public struct Settings: Sendable, Equatable {
-        /// Seconds between the strategy's decisions (the composer then moves at bar lines).
+        /// Seconds between the strategy's decisions, unless ``decidesAtBeats``.
         public var decisionInterval: Double
+        /// Decide once just before each beat of the music is committed (``SessionConductor``
+        /// asks, through ``SessionLoop/decide(beforeBeatAt:)``), so what the child shows reaches
+        /// the music at the next beat; nothing is decided on the ``decisionInterval`` grid then.
+        public var decidesAtBeats: Bool
         /// Seconds of smoothed affect history the strategy sees.
         public var historyWindow: Double
         /// Seconds between the smoothed samples kept in that history.
@@ -27,7 +32,7 @@ public final class SessionLoop {
 
         public init(
             decisionInterval: Double = 2, historyWindow: Double = 30, sampleInterval: Double = 0.5,
-            logInterval: Double = 0.5, faultLogInterval: Double = 5
+            logInterval: Double = 0.5, faultLogInterval: Double = 5, decidesAtBeats: Bool = false
         ) {
             precondition(
                 [decisionInterval, historyWindow, sampleInterval, logInterval, faultLogInterval].allSatisfy { $0 > 0 },
@@ -37,6 +42,7 @@ public final class SessionLoop {
             self.sampleInterval = sampleInterval
             self.logInterval = logInterval
             self.faultLogInterval = faultLogInterval
+            self.decidesAtBeats = decidesAtBeats
         }
     }
 
@@ -87,6 +93,8 @@ public final class SessionLoop {
 
     /// The decisions taken so far, in time order.
     public var decisionsSoFar: [DecisionRecord] { decisions }
+    /// Whether ``finish(at:reason:)`` has been called (no decisions are taken after it).
+    public var isFinished: Bool { finished }
 
     /// `recognizer` may be nil when the loop is fed estimates directly (``process(estimate:at:)``).
     /// The strategy is reset; `start`, when given, is logged first.
@@ -140,7 +148,7 @@ public final class SessionLoop {
         let time = max(time, lastTime ?? time)
         lastTime = time
         frames += 1
-        while nextDecision < time { decide(at: nextDecision) }
+        while !settings.decidesAtBeats, nextDecision < time { decide(at: nextDecision) }
 
         if let estimate {
             lastEstimate = estimate
@@ -172,7 +180,18 @@ public final class SessionLoop {
                 nextSmoothedLog = nextLogTime(after: time)
             }
         }
-        if nextDecision <= time { decide(at: nextDecision) }
+        if !settings.decidesAtBeats, nextDecision <= time { decide(at: nextDecision) }
+    }
+
+    /// [session thread] With ``Settings/decidesAtBeats``: a beat of the music is about to be
+    /// committed while the clock reads `time`; takes a decision then (at the last frame's time if
+    /// that is later), unless one was already taken at that time.
+    public func decide(beforeBeatAt time: Double) {
+        precondition(settings.decidesAtBeats, "decisions at beats need Settings.decidesAtBeats")
+        precondition(!finished, "the session has finished")
+        let now = max(time, lastTime ?? time)
+        if let last = decisions.last, last.t >= now { return }
+        decide(at: now)
     }
 
     /// [session thread] The source has ended (or the session was stopped) at the last frame's time,
@@ -182,7 +201,7 @@ public final class SessionLoop {
         precondition(!finished, "finish() called twice")
         finished = true
         let end = max(time ?? 0, lastTime ?? 0)
-        while nextDecision <= end { decide(at: nextDecision) }
+        while !settings.decidesAtBeats, nextDecision <= end { decide(at: nextDecision) }
         if let since = lostSince { faceLostSeconds += end - since }
         if reason == "source-ended" {
             record(.warning(Notice(t: end, code: "source-ended", message: "the landmark source ended: the last decision holds to the end")))

@@ -232,7 +232,8 @@ public struct SessionReport: Sendable {
     var decisionsSection: String {
         var html = "<h2>The strategy's decisions</h2>\n"
         guard !decisions.isEmpty else { return html + "<p>No decisions were logged.</p>\n" }
-        html += "<p class=\"note\">\(decisions.count) decisions, every \(format(start?.decisionInterval ?? 2)) s; "
+        let cadence = start?.decidesAtBeats == true ? "one before every beat" : "every \(format(start?.decisionInterval ?? 2)) s"
+        html += "<p class=\"note\">\(decisions.count) decisions, \(cadence); "
             + "listed where the strategy changed what it was doing.</p>\n"
         html += "<table>\n<tr><th>#</th><th>time</th><th>child</th><th>music aims for</th><th>reason</th></tr>\n"
         for (number, decision) in turningPoints.enumerated() {

@@ -31,12 +31,14 @@ struct LiveBench: ParsableCommand {
             virtual machine, most underruns are the host's.
 
             With --session it runs a whole live session instead: a scripted child
-            whose emotion changes every 20 s, the mirror strategy, the session
-            composer (a decision takes effect at the next beat not yet committed,
-            which is --lead ahead of the audio) and the engine, on the null sink; it
-            prints how soon each changed decision is heard on the wall clock
-            against its beat, how close to the audio thread beats were queued
-            against --lead, and the same engine figures.
+            whose emotion changes every 20 s, the mirror strategy deciding before
+            every beat (or every --decision-interval seconds), the session composer
+            (a decision takes effect at the next beat not yet committed, which is
+            --lead ahead of the audio) and the engine, on the null sink; it prints
+            how soon each changed decision is heard on the wall clock against its
+            beat, the same from the decision before it (what bounds the time from
+            an estimate to the music), how close to the audio thread beats were
+            queued against --lead, and the same engine figures.
 
             Examples:
               .build/release/emomusik bench live --minutes 30
@@ -58,6 +60,10 @@ struct LiveBench: ParsableCommand {
     @Option(help: "With --session: seconds before its start that a beat is composed and queued.")
     var lead: Double = 0.1
 
+    @Option(help: ArgumentHelp(
+        "With --session: decide every this many seconds, not before every beat.", valueName: "seconds"))
+    var decisionInterval: Double?
+
     @Option(help: "Seconds between scripted changes, on average.")
     var changeInterval: Double = 1.3
 
@@ -72,6 +78,9 @@ struct LiveBench: ParsableCommand {
         guard (2...16).contains(bufferPeriods) else { throw ValidationError("--buffer-periods must be in 2...16.") }
         guard lead >= 0.05, lead <= 5 else { throw ValidationError("--lead must be in 0.05...5 seconds.") }
         guard changeInterval >= 0.1 else { throw ValidationError("--change-interval must be at least 0.1 s.") }
+        if let decisionInterval, !(0.25...60).contains(decisionInterval) {
+            throw ValidationError("--decision-interval must be in 0.25...60 seconds.")
+        }
     }
 
     func run() throws {
@@ -195,7 +204,9 @@ struct LiveBench: ParsableCommand {
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("emomusik-bench-\(getpid()).log.jsonl").path
         defer { try? FileManager.default.removeItem(atPath: logPath) }
         let writer = try SessionLogWriter(path: logPath)
-        let loop = SessionLoop(recognizer: ScriptedChild(), strategy: strategy, goal: SessionGoal(target: .neutral), log: writer)
+        let decisions = decisionInterval.map { SessionLoop.Settings(decisionInterval: $0) } ?? SessionLoop.Settings(decidesAtBeats: true)
+        let loop = SessionLoop(
+            recognizer: ScriptedChild(), strategy: strategy, goal: SessionGoal(target: .neutral), settings: decisions, log: writer)
         let conductor = SessionConductor(loop: loop, music: SessionComposer(preset: nil, seed: 1), log: writer, lead: lead)
         let face = [SIMD2<Float>](repeating: .zero, count: 68)
         let frames = (0...Int(seconds * 15)).map { LandmarkFrame(time: Double($0) / 15, points: face, confidence: 0.9) }
@@ -206,8 +217,9 @@ struct LiveBench: ParsableCommand {
             return try LiveEngine(soundfontPath: soundfont, settings: settings, sink: sink, configuration: .init(periodFrames: period))
         }
         let periodSeconds = Double(period) / Double(settings.sampleRate)
-        print(String(format: "live session: %@ of a scripted child (emotion changes every 20 s), mirror strategy, %d Hz, period %d frames (%.2f ms), null sink of %d periods paced by the real clock",
-                     formatTime(seconds), settings.sampleRate, period, periodSeconds * 1000, bufferPeriods))
+        let cadence = decisionInterval.map { String(format: "deciding every %.2f s", $0) } ?? "deciding before every beat"
+        print(String(format: "live session: %@ of a scripted child (emotion changes every 20 s), mirror strategy %@, %d Hz, period %d frames (%.2f ms), null sink of %d periods paced by the real clock",
+                     formatTime(seconds), cadence, settings.sampleRate, period, periodSeconds * 1000, bufferPeriods))
         let rssBefore = residentSetBytes()
         var rssStart = 0  // once the synth and the first bars are in memory
         let usageStart = processCPUSeconds()
@@ -234,6 +246,12 @@ struct LiveBench: ParsableCommand {
                          delays[delays.count / 2], worst, delays.count, heard.map(\.beat).min() ?? 0, heard.map(\.beat).max() ?? 0))
             print(String(format: "  within their beat + one period + %.1f ms queued output: %d of %d; within the %.2f s lead + beat + period + queued output: %d of %d",
                          queued * 1000, withinBeat, heard.count, conductor.lead, withinLead, heard.count))
+            // An estimate that changed a decision came after the decision before it.
+            let fromEstimate = zip(outcome.estimateDelays, outcome.responseBeats).map { (delay: $0 + queued, beat: $1) }
+            let bound = fromEstimate.map(\.delay).sorted()
+            let estimateWithin = fromEstimate.filter { $0.delay <= conductor.lead + $0.beat + periodSeconds + queued }.count
+            print(String(format: "estimate → audible, at most (from the decision before): median %.2f s, max %.2f s; within the lead + beat + period + queued output: %d of %d",
+                         bound[bound.count / 2], bound.last ?? 0, estimateWithin, bound.count))
         }
         if outcome.outputLag >= 0.01 {
             print(String(format: "clock: underruns took %.2f s from the output, so the music ended that much behind the landmarks it follows",

@@ -17,7 +17,8 @@ struct SessionBench: ParsableCommand {
         discussion: """
             Runs a session on its own clock as fast as it goes, without audio: the
             scripted child of 'bench live --session' (its emotion changes every
-            20 s), the mirror strategy, the session composer (with --preset, the
+            20 s), the mirror strategy deciding before every beat, as sessions
+            do, the session composer (with --preset, the
             preset's constraints and safety envelope) and a session log written to
             a temporary file. Prints the time the session thread spends per bar
             begun over the first and the last bars (the figure that must not grow
@@ -76,7 +77,7 @@ struct SessionBench: ParsableCommand {
         let frames = (0...Int(seconds * 15)).map { LandmarkFrame(time: Double($0) / 15, points: face, confidence: 0.9) }
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("emomusik-bench-session-\(getpid()).log.jsonl").path
         defer { try? FileManager.default.removeItem(atPath: logPath) }
-        print(String(format: "session music: %@ of a scripted child (emotion changes every 20 s), mirror strategy, %@, composed %@, no audio",
+        print(String(format: "session music: %@ of a scripted child (emotion changes every 20 s), mirror strategy deciding before every beat, %@, composed %@, no audio",
                      formatTime(seconds), preset.map { "preset \($0.name)" } ?? "no preset", method.rawValue))
 
         let before = MemoryFigures()
@@ -90,7 +91,8 @@ struct SessionBench: ParsableCommand {
             let writer = try SessionLogWriter(path: logPath)
             let loop = SessionLoop(
                 recognizer: ScriptedChild(), strategy: try registry.makeStrategy(id: "mirror", options: [:]),
-                goal: preset?.goal ?? SessionGoal(target: .neutral), log: writer)
+                goal: preset?.goal ?? SessionGoal(target: .neutral), settings: SessionLoop.Settings(decidesAtBeats: true),
+                log: writer)
             let conductor = SessionConductor(
                 loop: loop, music: SessionComposer(preset: preset, seed: 1, method: method.method), log: writer)
             for frame in frames {

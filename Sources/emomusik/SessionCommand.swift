@@ -94,7 +94,8 @@ struct SessionCommand: ParsableCommand {
                 warn("\(log):\(line): the last line was cut short (a session stopped mid-write); replaying without it")
             }
             guard let start = contents.start else { throw EmoMusikError(.malformedFile, "\(log) has no session-start") }
-            let duration = contents.end?.duration ?? contents.decisions.last.map { $0.t + start.decisionInterval } ?? 0
+            let lastDecision = contents.decisions.last.map { $0.t + (start.decidesAtBeats == true ? 0 : start.decisionInterval) }
+            let duration = contents.end?.duration ?? lastDecision ?? 0
             if contents.end == nil { warn("\(log): no session-end line (the session was interrupted); the music ends at \(formatTime(duration))") }
             let preset = try Preset.fromLog(start)
             let music = try SessionMusic.replay(contents, duration: duration, preset: preset, seed: start.seed)
@@ -166,6 +167,18 @@ struct SessionRunOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Where child profiles live (default: $XDG_DATA_HOME/emomusik/profiles or ~/.local/share/emomusik/profiles).", valueName: "dir"))
     var profiles: String?
+
+    @Option(help: ArgumentHelp(
+        "Decide every this many seconds instead of before every beat.",
+        discussion: "By default the strategy decides just before each beat is fixed, so a change in the child reaches the music at the next beat; a fixed interval (the sessions of earlier versions used 2) gives the strategy fewer, evenly spaced decisions.",
+        valueName: "seconds"))
+    var decisionInterval: Double?
+
+    func validate() throws {
+        if let decisionInterval, !(0.25...60).contains(decisionInterval) {
+            throw ValidationError("--decision-interval must be in 0.25...60 seconds.")
+        }
+    }
 
     @Option(help: ArgumentHelp("The recognizer plugin (see 'emomusik plugins list').", valueName: "id"))
     var recognizer: String = EmoMusikNetRecognizer.descriptor.id
@@ -254,7 +267,8 @@ func prepareSession(options: SessionRunOptions, name: String, source: String, cl
     var audio = SessionAudioSettings(options.audio)
     if let loaded { audio.ceilingDBFS = min(audio.ceilingDBFS, loaded.preset.safety.maxLevelDBFS) }
     let goal = loaded?.preset.goal ?? SessionGoal(target: .neutral)
-    let settings = SessionLoop.Settings()
+    let settings = options.decisionInterval.map { SessionLoop.Settings(decisionInterval: $0) }
+        ?? SessionLoop.Settings(decidesAtBeats: true)
     let store = options.child.map { _ in options.profiles.map { ChildProfileStore(directory: $0) } ?? ChildProfileStore() }
     let profile = try options.child.map { try store!.load(id: $0) } ?? .anonymous
     var start = SessionStart(
@@ -263,6 +277,7 @@ func prepareSession(options: SessionRunOptions, name: String, source: String, cl
         strategyOptions: strategyOptions, recognizer: options.recognizer, recognizerOptions: recognizerOptions,
         soundfont: soundfont, audio: audio, decisionInterval: settings.decisionInterval, smoother: .standard, goal: goal)
     start.child = options.child
+    if settings.decidesAtBeats { start.decidesAtBeats = true }
     return PreparedSession(
         loaded: loaded, strategyID: strategyID, strategy: strategy, recognizer: recognizer, soundfont: soundfont, audio: audio,
         goal: goal, base: "\(directory)/\(name)", start: start, settings: settings, profile: profile, profileStore: store)

@@ -87,6 +87,29 @@ struct CLILiveSessionTests {
         #expect(!FileManager.default.fileExists(atPath: dir.path("out/x.log.jsonl")))
     }
 
+    @Test("sessions decide before every beat unless --decision-interval asks for a grid; the log and the report say which")
+    func decisionCadence() throws {
+        let dir = try TemporaryDirectory()
+        let recording = try Self.recording(dir, seconds: 20)
+        let atBeats = try CLI.run(["session", "run", recording, "--out", dir.path("out"), "--name", "beats"])
+        #expect(atBeats.status == 0, "\(atBeats.stderr)")
+        let beatLog = try Self.events(dir.path("out/beats.log.jsonl"))
+        #expect(beatLog.first?["decidesAtBeats"] as? Bool == true)
+        let beatTimes = beatLog.filter { $0["type"] as? String == "decision" }.compactMap { $0["t"] as? Double }
+        #expect(beatTimes.count >= 20, "\(beatTimes.count) decisions in 20 s")
+        #expect(try String(contentsOfFile: dir.path("out/beats.html"), encoding: .utf8).contains("one before every beat"))
+
+        let grid = try CLI.run(["session", "run", recording, "--decision-interval", "2", "--out", dir.path("out"), "--name", "grid"])
+        #expect(grid.status == 0, "\(grid.stderr)")
+        let gridLog = try Self.events(dir.path("out/grid.log.jsonl"))
+        #expect(gridLog.first?["decidesAtBeats"] == nil)
+        let gridTimes = gridLog.filter { $0["type"] as? String == "decision" }.compactMap { $0["t"] as? Double }
+        #expect(gridTimes == (0..<gridTimes.count).map { Double($0) * 2 } && gridTimes.count >= 10)
+
+        let refused = try CLI.run(["session", "run", recording, "--decision-interval", "0.1", "--out", dir.path("out")])
+        #expect(refused.status != 0 && refused.stderr.contains("--decision-interval must be in 0.25...60 seconds"), "\(refused.stderr)")
+    }
+
     @Test("a MIDI port that cannot be opened: refused before the session starts, naming the sequencer, and no log left")
     func missingMIDIPortIsRefused() throws {
         let dir = try TemporaryDirectory()

@@ -227,6 +227,9 @@ struct LiveSessionTests {
         #expect(!musicClock.isEmpty && wallClock.count == musicClock.count, "\(wallClock) against \(musicClock)")
         // Each change is paired with the beat it took effect at (the composer's beats: 60–160 BPM).
         #expect(outcome.responseBeats.count == wallClock.count)
+        // From the decision before each change (what bounds an estimate's wait) is longer still.
+        #expect(outcome.estimateDelays.count == wallClock.count)
+        #expect(zip(outcome.estimateDelays, wallClock).allSatisfy { $0 >= $1 }, "\(outcome.estimateDelays) against \(wallClock)")
         #expect(outcome.responseBeats.allSatisfy { $0 >= 60.0 / 160 - 1e-6 && $0 <= 1 + 1e-6 }, "\(outcome.responseBeats)")
         if let heard = wallClock.last, let logged = musicClock.last {
             #expect(heard - logged >= 0.8, "heard after \(heard) s, logged as \(logged) s")
