@@ -75,17 +75,18 @@ struct EnvelopePropertyTests {
 
     @Test(
         "sessions fixed a beat at a time, their bars re-aimed from a beat within, stay inside the envelope",
-        arguments: ["mirror", "iso-principle"])
-    func beatByBeatSessionsKeepTheEnvelope(strategyID: String) throws {
+        arguments: ["mirror", "iso-principle"], [2.0, 0.5])
+    func beatByBeatSessionsKeepTheEnvelope(strategyID: String, decisionInterval: Double) throws {
         let registry = PluginRegistry()
         try BuiltInPlugins.register(into: registry)
-        var random = SplitMix64(seed: UInt64(strategyID.utf8.count) &* 977)
+        // Decisions every 2 s, or every half second: about one per beat, as sessions decide.
+        var random = SplitMix64(seed: UInt64(strategyID.utf8.count) &* 977 &+ (decisionInterval < 2 ? 1 : 0))
         var revisions = 0
         for preset in try Self.shippedPresets() {
             for trial in 0..<40 {
                 let child = try Self.randomChild(&random)
                 let strategy = try registry.makeStrategy(id: strategyID, options: [:])
-                let planned = OfflineSession().decisions(following: child, strategy: strategy, goal: preset.goal)
+                let planned = OfflineSession(decisionInterval: decisionInterval).decisions(following: child, strategy: strategy, goal: preset.goal)
                 // As a session makes them: each decision takes effect at the first beat not yet
                 // fixed, the music fixed a quarter of a second ahead.
                 let music = SessionComposer(preset: preset, seed: UInt64(trial))
