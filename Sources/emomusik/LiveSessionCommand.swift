@@ -16,9 +16,10 @@ struct LiveSessionCommand: ParsableCommand {
             The same loop as 'session run' (recognizer → smoother → strategy →
             composer), on the audio device's clock: the music is fixed a beat at a
             time, --lead seconds before it is due, and queued to the audio thread.
-            A decision takes effect at the first beat not yet queued: the bar's
-            dynamics and tempo turn toward it there, and the next bar follows it
-            (key and instruments at the next phrase). The log is written as the
+            The strategy decides just before each beat is fixed, and its decision
+            takes effect at that beat: the bar's dynamics and tempo turn toward it
+            there, and the next bar follows it (key and instruments at the next
+            phrase). The log is written as the
             session goes (synced every second), so 'session replay' rebuilds the
             music even after a crash.
 
