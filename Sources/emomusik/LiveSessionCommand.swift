@@ -166,6 +166,9 @@ struct LiveSessionCommand: ParsableCommand {
             let withinBeat = zip(outcome.responseDelays, outcome.responseBeats).filter { $0 <= $1 + period }.count
             print(String(format: "response: a changed decision is heard from the next free beat: median %.2f s, max %.2f s over %d changes (incl. %.0f ms queued output); %d within their beat + one period (+ the queued output)",
                          delays[delays.count / 2] + queued, worst + queued, delays.count, queued * 1000, withinBeat))
+            let bound = outcome.estimateDelays.sorted()
+            print(String(format: "  from the decision before (an estimate's longest wait): median %.2f s, max %.2f s",
+                         bound[bound.count / 2] + queued, (bound.last ?? 0) + queued))
         }
         if outcome.outputLag >= 0.01 {
             print(String(format: "the output lost %.2f s to underruns: the music ended that much behind the landmarks", outcome.outputLag))
