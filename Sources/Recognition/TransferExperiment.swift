@@ -72,8 +72,72 @@ public struct TransferExperiment: Sendable {
         /// best on the labelled validation split by the rule of ``EnsembleSelection``, averaged
         /// with equal weights. Nil: keep them all.
         public var ensembleSelect: Int?
+        /// Rounds of self-training after arm (b) (0: none). Each round pseudo-labels the training
+        /// pool's unlabelled child sequences with the latest fine-tuned network (or ensemble) by
+        /// `pseudoLabelRule`, then fine-tunes every network again from its pre-trained weights on
+        /// the labelled training sequences and the pseudo-labelled ones, choosing the epoch on the
+        /// same labelled validation sequences; each round is reported as a variant of (b).
+        public var selfTrainRounds = 0
+        /// Which unlabelled sequences self-training keeps, and with which class.
+        public var pseudoLabelRule = PseudoLabelRule()
 
         public init() {}
+    }
+
+    /// The target (child) data of a run: the training pool, which of its sequences are labelled,
+    /// and the test set of held-out subjects.
+    public struct TargetSplit: Sendable {
+        /// The training pool, labels included (the generator's truth).
+        public var pool: [LandmarkSequence]
+        /// Indices into `pool` of the labelled sequences: the first `validationCount` choose the
+        /// epoch, the rest are trained on.
+        public var labelledIndices: [Int]
+        public var validationCount: Int
+        /// Sequences of subjects absent from the pool.
+        public var test: [LandmarkSequence]
+
+        public var labelled: [LandmarkSequence] { labelledIndices.map { pool[$0] } }
+        public var validation: [LandmarkSequence] { Array(labelled.prefix(validationCount)) }
+        public var training: [LandmarkSequence] { Array(labelled.dropFirst(validationCount)) }
+        /// Indices into `pool` of the sequences whose labels no arm may use, in pool order: the
+        /// candidates of self-training.
+        public var unlabelledIndices: [Int] {
+            let labelled = Set(labelledIndices)
+            return pool.indices.filter { !labelled.contains($0) }
+        }
+    }
+
+    /// The target split of `c`: the same sequences for every arm and every option.
+    public static func targetSplit(_ c: Configuration) -> TargetSplit {
+        let target = SyntheticExpressions(domain: .child, frames: c.frames).generate(count: c.targetCount, seed: c.seed &+ 1)
+        let (pool, test) = target.split(byFraction: 1 - c.testFraction, seed: c.seed &+ 2)
+        let sequences = pool.sequences
+        let labelled = subsetIndices(sequences, fraction: c.labelFraction, seed: c.seed &+ 3)
+        let cut = max(1, Int((Double(labelled.count) * c.validationFraction).rounded()))
+        return TargetSplit(pool: sequences, labelledIndices: labelled, validationCount: cut, test: test.sequences)
+    }
+
+    /// One round of self-training: its rule and what it kept.
+    public struct SelfTrainingSummary: Sendable, Codable, Equatable {
+        /// The round, from 1, of `rounds`.
+        public var round: Int
+        public var rounds: Int
+        /// The rule that chose the pseudo-labels, in words, and its parameters.
+        public var rule: String
+        public var confidence: Double
+        public var perClass: Int
+        /// Which networks predicted the pseudo-labels: "arm (b)" or the previous round.
+        public var predictedBy: String
+        /// Unlabelled training-pool sequences the rule chose from.
+        public var candidates: Int
+        /// Class names, in the order of the per-class counts.
+        public var classes: [String]
+        /// Pseudo-labels kept, per predicted class.
+        public var pseudoLabels: [Int]
+        /// For the record only, after the fact: how many of them match the generator's label, per
+        /// predicted class, and their share. Nothing in the run reads these.
+        public var correctForTheRecord: [Int]
+        public var accuracyForTheRecord: Double?
     }
 
     /// Arm (b)'s ensemble: every network of the pool, its figures on the labelled validation split
@@ -104,6 +168,8 @@ public struct TransferExperiment: Sendable {
         public var trainingSeconds: Double
         /// Arm (b)'s members when it is an ensemble; nil for one network and the other arms.
         public var ensemble: EnsembleSummary?
+        /// The round of self-training this variant of (b) is; nil for the other arms.
+        public var selfTraining: SelfTrainingSummary?
     }
 
     public var configuration: Configuration
@@ -117,19 +183,16 @@ public struct TransferExperiment: Sendable {
         let c = configuration
         log("generating \(c.sourceCount) posed-adult and \(c.targetCount) child sequences (seed \(c.seed))")
         let source = SyntheticExpressions(domain: .posedAdult, frames: c.frames).generate(count: c.sourceCount, seed: c.seed)
-        let target = SyntheticExpressions(domain: .child, frames: c.frames).generate(count: c.targetCount, seed: c.seed &+ 1)
-        let (pool, test) = target.split(byFraction: 1 - c.testFraction, seed: c.seed &+ 2)
-        let labelled = Self.subset(pool.sequences, fraction: c.labelFraction, seed: c.seed &+ 3)
-        let cut = max(1, Int((Double(labelled.count) * c.validationFraction).rounded()))
-        let validation = Array(labelled.prefix(cut)), training = Array(labelled.dropFirst(cut))
-        log("target: \(pool.samples.count) training-pool sequences, \(labelled.count) labelled (\(training.count) to train, \(validation.count) to choose the epoch), \(test.samples.count) test sequences from held-out subjects")
+        let split = Self.targetSplit(c)
+        let labelled = split.labelled, validation = split.validation, training = split.training
+        log("target: \(split.pool.count) training-pool sequences, \(labelled.count) labelled (\(training.count) to train, \(validation.count) to choose the epoch), \(split.test.count) test sequences from held-out subjects")
 
         let adjacency = FaceGraph.standard.normalisedAdjacency
         let trainSamples = c.fineTuneWindowStride > 0
             ? training.flatMap { RecognitionSamples.samples($0, stride: c.fineTuneWindowStride) }
             : training.map(RecognitionSamples.sample)
         let validationSamples = validation.map(RecognitionSamples.sample)
-        let testSequences = test.sequences
+        let testSequences = split.test
         var arms: [Arm] = []
 
         // (a) Target only.
@@ -199,74 +262,86 @@ public struct TransferExperiment: Sendable {
                 mixed.append(sample)
             }
         }
-        var fineTunedMembers: [EmotionNetModel] = []
         let evaluation = RecognitionEvaluation(seed: c.seed, resamples: c.resamples)
-        var testOutputs: [RecognitionEvaluation.NetworkOutputs] = []
-        var validationScores: [EnsembleSelection.Score] = []
-        for (index, member) in members.enumerated() {
-            let memberLabel = members.count > 1 ? " (ensemble member \(index + 1) of \(members.count))" : ""
-            var runs: [EmotionNetModel] = []
-            for run in 0..<max(1, c.fineTuneRuns) {
-                let model = EmotionNetModel(config: c.network, adjacency: adjacency)
-                _ = model.copyWeights(from: member.model, where: { !c.reinitialiseClassifier || !$0.hasPrefix("classifier.") })
-                let label = (c.fineTuneRuns > 1 ? "(b) fine-tuning \(run + 1) of \(c.fineTuneRuns) on children" : "(b) fine-tuning on children")
-                    + memberLabel
-                // The first member fine-tunes exactly as a single network would; the others get
-                // their own data order and augmentation draws.
-                let seed = c.seed &+ 7 &+ 1000 &* UInt64(run) &+ 100_000 &* UInt64(index)
-                _ = Trainer(
-                    model: model,
-                    config: TrainerConfig(
-                        epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
-                        graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: seed)
-                ).train(
-                    mixed, validation: validationSamples, augment: fineTuneAugment,
-                    progress: { log("\(label): \(Self.describe($0))") })
-                if c.fineTuneRuns > 1 {
-                    let single = evaluate(model, on: testSequences, resamples: 2)
-                    log(String(format: "(b) fine-tuning %d%@ alone on the target test set: macro-F1 %.3f", run + 1, memberLabel, single.macroF1.value))
+
+        /// Every network fine-tuned from its pre-trained weights on `samples` (with several
+        /// fine-tunings, their weight average) and, for an ensemble, each one's test outputs and
+        /// validation score. `stage` opens every log line.
+        func fineTuneMembers(on samples: [TrainingSample], stage: String, what: String)
+            -> (models: [EmotionNetModel], outputs: [RecognitionEvaluation.NetworkOutputs], scores: [EnsembleSelection.Score])
+        {
+            var fineTunedMembers: [EmotionNetModel] = []
+            var testOutputs: [RecognitionEvaluation.NetworkOutputs] = []
+            var validationScores: [EnsembleSelection.Score] = []
+            for (index, member) in members.enumerated() {
+                let memberLabel = members.count > 1 ? " (ensemble member \(index + 1) of \(members.count))" : ""
+                var runs: [EmotionNetModel] = []
+                for run in 0..<max(1, c.fineTuneRuns) {
+                    let model = EmotionNetModel(config: c.network, adjacency: adjacency)
+                    _ = model.copyWeights(from: member.model, where: { !c.reinitialiseClassifier || !$0.hasPrefix("classifier.") })
+                    let label = (c.fineTuneRuns > 1 ? "\(stage) fine-tuning \(run + 1) of \(c.fineTuneRuns) \(what)" : "\(stage) fine-tuning \(what)")
+                        + memberLabel
+                    // The first member fine-tunes exactly as a single network would; the others get
+                    // their own data order and augmentation draws. A round of self-training keeps
+                    // the seeds: only its training data differ.
+                    let seed = c.seed &+ 7 &+ 1000 &* UInt64(run) &+ 100_000 &* UInt64(index)
+                    _ = Trainer(
+                        model: model,
+                        config: TrainerConfig(
+                            epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
+                            graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: seed)
+                    ).train(
+                        samples, validation: validationSamples, augment: fineTuneAugment,
+                        progress: { log("\(label): \(Self.describe($0))") })
+                    if c.fineTuneRuns > 1 {
+                        let single = evaluate(model, on: testSequences, resamples: 2)
+                        log(String(format: "%@ fine-tuning %d%@ alone on the target test set: macro-F1 %.3f", stage, run + 1, memberLabel, single.macroF1.value))
+                    }
+                    runs.append(model)
                 }
-                runs.append(model)
+                let fineTuned: EmotionNetModel
+                if runs.count == 1 {
+                    fineTuned = runs[0]
+                } else {
+                    fineTuned = EmotionNetModel(config: c.network, adjacency: adjacency)
+                    fineTuned.averageWeights(of: runs)
+                }
+                if members.count > 1 {
+                    let outputs = evaluation.outputs(fineTuned, on: testSequences)
+                    let single = RecognitionEvaluation(seed: c.seed, resamples: 2).report(testSequences, ensembleOf: [outputs])
+                    let score = EnsembleSelection.Score(
+                        probabilities: evaluation.outputs(fineTuned, on: validation).probabilities,
+                        truth: RecognitionSamples.labels(validation), classNames: Emotion.allCases.map(\.rawValue))
+                    log(String(format: "%@ ensemble member %d (source seed %llu) fine-tuned, alone on the target test set: macro-F1 %.3f; on the %d labelled validation sequences: macro-F1 %.3f, mean log-likelihood %.3f",
+                               stage, index + 1, member.seed, single.macroF1.value, validation.count, score.macroF1, score.logLikelihood))
+                    testOutputs.append(outputs)
+                    validationScores.append(score)
+                }
+                fineTunedMembers.append(fineTuned)
             }
-            let fineTuned: EmotionNetModel
-            if runs.count == 1 {
-                fineTuned = runs[0]
-            } else {
-                fineTuned = EmotionNetModel(config: c.network, adjacency: adjacency)
-                fineTuned.averageWeights(of: runs)
-            }
-            if members.count > 1 {
-                let outputs = evaluation.outputs(fineTuned, on: testSequences)
-                let single = RecognitionEvaluation(seed: c.seed, resamples: 2).report(testSequences, ensembleOf: [outputs])
-                let score = EnsembleSelection.Score(
-                    probabilities: evaluation.outputs(fineTuned, on: validation).probabilities,
-                    truth: RecognitionSamples.labels(validation), classNames: Emotion.allCases.map(\.rawValue))
-                log(String(format: "(b) ensemble member %d (source seed %llu) fine-tuned, alone on the target test set: macro-F1 %.3f; on the %d labelled validation sequences: macro-F1 %.3f, mean log-likelihood %.3f",
-                           index + 1, member.seed, single.macroF1.value, validation.count, score.macroF1, score.logLikelihood))
-                testOutputs.append(outputs)
-                validationScores.append(score)
-            }
-            fineTunedMembers.append(fineTuned)
+            return (fineTunedMembers, testOutputs, validationScores)
         }
-        let reportB: ClassificationReport
-        let nameB: String
-        var summary: EnsembleSummary?
-        if fineTunedMembers.count == 1 {
-            reportB = evaluate(fineTunedMembers[0], on: testSequences)
-            nameB = "(b) pre-trained + fine-tuned"
-        } else {
+
+        /// Arm (b)'s report from the fine-tuned networks: one network's, or the ensemble of those
+        /// the selection rule keeps (their indices are returned too). `variant` follows the name.
+        func combine(
+            _ fineTunedMembers: [EmotionNetModel], outputs testOutputs: [RecognitionEvaluation.NetworkOutputs],
+            scores validationScores: [EnsembleSelection.Score], stage: String, variant: String
+        ) -> (report: ClassificationReport, name: String, summary: EnsembleSummary?, kept: [Int]) {
+            if fineTunedMembers.count == 1 {
+                return (evaluate(fineTunedMembers[0], on: testSequences), variant.isEmpty ? "(b) pre-trained + fine-tuned" : "(b)\(variant)", nil, [0])
+            }
             let pool = fineTunedMembers.count
             let selection = EnsembleSelection(keep: min(c.ensembleSelect ?? pool, pool))
             let weights = selection.weights(validationScores)
             let kept = selection.kept(validationScores)
-            reportB = evaluation.report(testSequences, ensembleOf: kept.map { testOutputs[$0] })
-            nameB = selection.keep == pool
-                ? "(b) ensemble of \(pool) pre-trained + fine-tuned"
-                : "(b) ensemble of \(selection.keep) of \(pool) pre-trained + fine-tuned"
+            let report = evaluation.report(testSequences, ensembleOf: kept.map { testOutputs[$0] })
+            let ensembleName = selection.keep == pool ? "(b) ensemble of \(pool)" : "(b) ensemble of \(selection.keep) of \(pool)"
+            let name = variant.isEmpty ? ensembleName + " pre-trained + fine-tuned" : ensembleName + "," + variant
             let rule = selection.keep == pool
                 ? "all \(pool) networks, equal weights"
                 : "the \(selection.keep) of \(pool) networks best on the \(validation.count) labelled validation sequences (macro-F1, then mean log-likelihood, then pool order), equal weights"
-            summary = EnsembleSummary(
+            let summary = EnsembleSummary(
                 rule: rule,
                 members: members.indices.map { i in
                     EnsembleSummary.Member(
@@ -274,7 +349,7 @@ public struct TransferExperiment: Sendable {
                         testMacroF1: RecognitionEvaluation(seed: c.seed, resamples: 2)
                             .report(testSequences, ensembleOf: [testOutputs[i]]).macroF1.value)
                 })
-            log("(b) ensemble: \(rule); kept members \(kept.map { String($0 + 1) }.joined(separator: ", "))")
+            log("\(stage) ensemble: \(rule); kept members \(kept.map { String($0 + 1) }.joined(separator: ", "))")
             // For the record only: what keeping the best k would have given on the test set, for
             // every k, with the members ranked by the rule and by validation log-likelihood alone
             // (its tie-break). The run's ensemble is chosen above, without these.
@@ -284,11 +359,65 @@ public struct TransferExperiment: Sendable {
                     RecognitionEvaluation(seed: c.seed, resamples: 2)
                         .report(testSequences, ensembleOf: ranking.prefix(k).map { testOutputs[$0] }).macroF1.value
                 }
-                log("(b) for the record (test labels, not used to choose): members by \(what) \(ranking.map { String($0 + 1) }.joined(separator: ", ")); the best k ensembled, k = 1…\(pool): macro-F1 "
+                log("\(stage) for the record (test labels, not used to choose): members by \(what) \(ranking.map { String($0 + 1) }.joined(separator: ", ")); the best k ensembled, k = 1…\(pool): macro-F1 "
                     + curve.map { String(format: "%.3f", $0) }.joined(separator: " "))
             }
+            return (report, name, summary, kept)
         }
-        arms.append(Arm(name: nameB, report: reportB, trainingSeconds: seconds(since: started, clock), ensemble: summary))
+
+        let fineTuned = fineTuneMembers(on: mixed, stage: "(b)", what: "on children")
+        let armB = combine(fineTuned.models, outputs: fineTuned.outputs, scores: fineTuned.scores, stage: "(b)", variant: "")
+        arms.append(Arm(name: armB.name, report: armB.report, trainingSeconds: seconds(since: started, clock), ensemble: armB.summary))
+
+        // (b) with self-training: pseudo-labels for the unlabelled part of the training pool.
+        if c.selfTrainRounds > 0 {
+            let rounds = c.selfTrainRounds
+            let candidates = split.unlabelledIndices
+            // Each candidate read through its apex-centred window, as the test reads a sequence;
+            // the window holds landmarks only, no label.
+            let windows = candidates.map { RecognitionSamples.window(split.pool[$0]) }
+            // The generator's labels of the candidates: for the record lines only.
+            let truthForTheRecord = RecognitionSamples.labels(candidates.map { split.pool[$0] })
+            let classes = Emotion.allCases.map(\.rawValue)
+            var predictors = armB.kept.map { fineTuned.models[$0] }
+            var predictedBy = "arm (b)"
+            for round in 1...rounds {
+                let probabilities = windows.map { window in
+                    RecognitionEvaluation.averageProbabilities(
+                        predictors.map { $0.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init) })
+                }
+                let chosen = c.pseudoLabelRule.select(probabilities)
+                let pseudoLabelled = chosen.map { choice in
+                    TrainingSample(
+                        features: windows[choice.index].values, frames: windows[choice.index].frames, label: choice.label,
+                        validFrames: windows[choice.index].mask)
+                }
+                var perClass = [Int](repeating: 0, count: classes.count), correct = perClass
+                for choice in chosen {
+                    perClass[choice.label] += 1
+                    if truthForTheRecord[choice.index] == choice.label { correct[choice.label] += 1 }
+                }
+                let stage = "(b) self-training \(round)/\(rounds):"
+                let accuracy = chosen.isEmpty ? nil : Double(correct.reduce(0, +)) / Double(chosen.count)
+                log("\(stage) \(chosen.count) of \(candidates.count) unlabelled pool sequences pseudo-labelled by \(predictedBy) (\(c.pseudoLabelRule)); per class "
+                    + zip(classes, perClass).map { "\($0) \($1)" }.joined(separator: ", ")
+                    + (accuracy.map { String(format: "; for the record (generator labels, not used): %.3f correct", $0) } ?? ""))
+                let result = (
+                    summary: SelfTrainingSummary(
+                        round: round, rounds: rounds, rule: c.pseudoLabelRule.description, confidence: c.pseudoLabelRule.confidence,
+                        perClass: c.pseudoLabelRule.perClass, predictedBy: predictedBy, candidates: candidates.count, classes: classes,
+                        pseudoLabels: perClass, correctForTheRecord: correct, accuracyForTheRecord: accuracy),
+                    models: fineTuneMembers(on: mixed + pseudoLabelled, stage: stage, what: "on children + \(chosen.count) pseudo-labelled"))
+                let arm = combine(
+                    result.models.models, outputs: result.models.outputs, scores: result.models.scores, stage: stage,
+                    variant: " self-trained, round \(round) of \(rounds)")
+                arms.append(Arm(
+                    name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
+                    selfTraining: result.summary))
+                predictors = arm.kept.map { result.models.models[$0] }
+                predictedBy = "round \(round)"
+            }
+        }
 
         // (c) Logistic regression on apex frames of all labelled sequences.
         started = clock.now
@@ -383,11 +512,11 @@ public struct TransferExperiment: Sendable {
         return sequences.map { $0.spedUp(by: rng.uniform(1...maximum)) }
     }
 
-    /// A seeded subset of `fraction` of the sequences, at least one per class present.
-    static func subset(_ sequences: [LandmarkSequence], fraction: Double, seed: UInt64) -> [LandmarkSequence] {
+    /// The indices of a seeded subset of `fraction` of the sequences, at least one per class present.
+    static func subsetIndices(_ sequences: [LandmarkSequence], fraction: Double, seed: UInt64) -> [Int] {
         var rng = Xoshiro256(seed: seed, stream: 3, index: 0)
-        var byClass: [[LandmarkSequence]] = Emotion.allCases.map { emotion in sequences.filter { $0.label == emotion } }
-        var chosen: [LandmarkSequence] = []
+        var byClass: [[Int]] = Emotion.allCases.map { emotion in sequences.indices.filter { sequences[$0].label == emotion } }
+        var chosen: [Int] = []
         for i in byClass.indices where !byClass[i].isEmpty {
             rng.shuffle(&byClass[i])
             chosen += byClass[i].prefix(max(1, Int((Double(byClass[i].count) * fraction).rounded())))

@@ -36,6 +36,12 @@ struct TransferExperimentCommand: ParsableCommand {
             on the labelled child sequences fine-tuning keeps aside to choose its
             epoch (ties: mean log-likelihood there, then the order given); the test
             set plays no part in the choice.
+            --self-train N adds N rounds of self-training: the latest (b) labels the
+            training pool's unlabelled children it is confident about (probability at
+            least --pseudo-confidence, at most --pseudo-per-class per class), and every
+            network is fine-tuned again from its pre-trained weights on the labelled
+            and pseudo-labelled children; each round is a row of its own. The test set
+            is never pseudo-labelled.
 
             Examples:
               .build/release/emomusik experiment transfer
@@ -45,6 +51,8 @@ struct TransferExperimentCommand: ParsableCommand {
               emomusik experiment transfer --pretrained-cache pre-2026.safetensors \\
                 --ensemble-cache pre-2027.safetensors \\
                 --ensemble-cache pre-2028.safetensors --ensemble-select 2
+              emomusik experiment transfer --pretrained-cache pre-2026.safetensors \\
+                --skip-target-only --self-train 1 --pseudo-confidence 0.95
             """
     )
 
@@ -91,6 +99,21 @@ struct TransferExperimentCommand: ParsableCommand {
             "Keep only the k networks of the ensemble best on the labelled validation children (macro-F1, then mean log-likelihood), equal weights. Default: all.",
             valueName: "k"))
     var ensembleSelect: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Rounds of self-training on the unlabelled children of the training pool, each reported as a variant of (b). Default: 0 (none).",
+            valueName: "rounds"))
+    var selfTrain = 0
+    @Option(
+        help: ArgumentHelp(
+            "Self-training: the lowest probability of the predicted class a pseudo-label needs. Default: \(PseudoLabelRule().confidence).",
+            valueName: "p"))
+    var pseudoConfidence: Double?
+    @Option(
+        help: ArgumentHelp(
+            "Self-training: the most pseudo-labels a class keeps, the most confident first. Default: \(PseudoLabelRule().perClass).",
+            valueName: "n"))
+    var pseudoPerClass: Int?
     @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
@@ -101,6 +124,23 @@ struct TransferExperimentCommand: ParsableCommand {
             throw ValidationError("--pretrain-speed must be from 1 (no speed-up) to 4, not \(pretrainSpeed).")
         }
         guard labelFraction > 0, labelFraction <= 1 else { throw ValidationError("--label-fraction must be in (0, 1].") }
+        guard (0...Self.maximumSelfTrainingRounds).contains(selfTrain) else {
+            throw ValidationError("--self-train must be from 0 (none) to \(Self.maximumSelfTrainingRounds) rounds, not \(selfTrain).")
+        }
+        if let pseudoConfidence {
+            guard pseudoConfidence > 0, pseudoConfidence <= 1 else {
+                throw ValidationError("--pseudo-confidence must be a probability above 0 and at most 1, not \(pseudoConfidence).")
+            }
+        }
+        if let pseudoPerClass {
+            guard pseudoPerClass >= 1 else {
+                throw ValidationError("--pseudo-per-class must be at least 1, not \(pseudoPerClass).")
+            }
+        }
+        if selfTrain == 0, pseudoConfidence != nil || pseudoPerClass != nil {
+            let option = pseudoConfidence != nil ? "--pseudo-confidence" : "--pseudo-per-class"
+            throw ValidationError("\(option) applies to self-training only; add --self-train ROUNDS (at least 1).")
+        }
         if let ensembleSelect {
             let pool = 1 + ensembleCaches.count
             guard ensembleSelect >= 1, ensembleSelect <= pool else {
@@ -109,6 +149,10 @@ struct TransferExperimentCommand: ParsableCommand {
             }
         }
     }
+
+    /// The most rounds of self-training: each costs a fine-tuning of every network, so a larger
+    /// number is more likely a typo than a plan.
+    static let maximumSelfTrainingRounds = 5
 
     struct Row: Encodable {
         var arm: String
@@ -119,6 +163,7 @@ struct TransferExperimentCommand: ParsableCommand {
         var testSequences: Int
         var trainingSeconds: Double
         var ensemble: TransferExperiment.EnsembleSummary?
+        var selfTraining: TransferExperiment.SelfTrainingSummary?
     }
 
     func run() throws {
@@ -165,6 +210,9 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.fineTunePatience = fineTunePatience
         configuration.ensembleCaches = ensembleCaches
         configuration.ensembleSelect = ensembleSelect
+        configuration.selfTrainRounds = selfTrain
+        configuration.pseudoLabelRule = PseudoLabelRule(
+            confidence: pseudoConfidence ?? PseudoLabelRule().confidence, perClass: pseudoPerClass ?? PseudoLabelRule().perClass)
         for path in ensembleCaches {
             do {
                 _ = try TransferExperiment.ensembleMember(path, for: configuration)
@@ -179,7 +227,7 @@ struct TransferExperimentCommand: ParsableCommand {
             Row(
                 arm: $0.name, accuracy: $0.report.accuracy, macroF1: $0.report.macroF1, macroAUC: $0.report.macroAUC,
                 stability: $0.report.stability, testSequences: $0.report.samples, trainingSeconds: $0.trainingSeconds,
-                ensemble: $0.ensemble)
+                ensemble: $0.ensemble, selfTraining: $0.selfTraining)
         }
         if json {
             printJSON(rows)
@@ -212,6 +260,24 @@ struct TransferExperimentCommand: ParsableCommand {
                         + String(format: "%.3f", member.testMacroF1).padding(toLength: 21, withPad: " ", startingAt: 0)
                         + member.source)
             }
+        }
+        for row in rows {
+            guard let round = row.selfTraining else { continue }
+            print("\n\(row.arm): pseudo-labels by \(round.predictedBy), \(round.rule)")
+            print("of \(round.candidates) unlabelled training-pool sequences; for the record only, the share that")
+            print("matches the generator's label (not used by the run)")
+            print("class".padding(toLength: 12, withPad: " ", startingAt: 0) + "pseudo-labels  correct (record)")
+            for (index, name) in round.classes.enumerated() {
+                print(
+                    name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + String(round.pseudoLabels[index]).padding(toLength: 15, withPad: " ", startingAt: 0)
+                        + String(round.correctForTheRecord[index]))
+            }
+            print(
+                "all".padding(toLength: 12, withPad: " ", startingAt: 0)
+                    + String(round.pseudoLabels.reduce(0, +)).padding(toLength: 15, withPad: " ", startingAt: 0)
+                    + String(round.correctForTheRecord.reduce(0, +))
+                    + (round.accuracyForTheRecord.map { String(format: " (%.3f)", $0) } ?? ""))
         }
     }
 }

@@ -103,6 +103,24 @@ struct CLIErrorTests {
         #expect(word.stderr.contains("The value 'best' is invalid for '--ensemble-select <k>'"))
     }
 
+    @Test("experiment transfer refuses bad self-training values, naming the option")
+    func selfTrainingValues() throws {
+        let cases: [([String], String)] = [
+            (["--self-train", "6"], "--self-train must be from 0 (none) to 5 rounds, not 6."),
+            (["--self-train", "many"], "The value 'many' is invalid for '--self-train <rounds>'"),
+            (["--self-train", "1", "--pseudo-confidence", "0"], "--pseudo-confidence must be a probability above 0 and at most 1, not 0.0."),
+            (["--self-train", "1", "--pseudo-confidence", "1.5"], "--pseudo-confidence must be a probability above 0 and at most 1, not 1.5."),
+            (["--self-train", "1", "--pseudo-per-class", "0"], "--pseudo-per-class must be at least 1, not 0."),
+            (["--pseudo-confidence", "0.8"], "--pseudo-confidence applies to self-training only; add --self-train ROUNDS (at least 1)."),
+            (["--pseudo-per-class", "20"], "--pseudo-per-class applies to self-training only; add --self-train ROUNDS (at least 1)."),
+        ]
+        for (arguments, message) in cases {
+            let result = try CLI.run(["experiment", "transfer"] + arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+    }
+
     @Test("help teaches each subcommand by example")
     func helpHasExamples() throws {
         for command in ["compose", "render", "analyze"] {
