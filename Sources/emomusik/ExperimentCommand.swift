@@ -101,7 +101,7 @@ struct TransferExperimentCommand: ParsableCommand {
     var ensembleSelect: Int?
     @Option(
         help: ArgumentHelp(
-            "Rounds of self-training on the unlabelled children of the training pool, each reported as a variant of (b). Default: 0 (none).",
+            "Rounds of self-training on the training pool's unlabelled children, each a variant of (b); 0: none.",
             valueName: "rounds"))
     var selfTrain = 0
     @Option(
