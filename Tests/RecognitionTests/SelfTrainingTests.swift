@@ -71,8 +71,10 @@ struct SelfTrainingTests {
           .timeLimit(.minutes(5)))
     func experimentSelfTrains() throws {
         var c = RecognitionSamplesTests.tinyExperiment()
+        c.sourceCount = 14
+        c.targetCount = 70
         c.pretrainEpochs = 1
-        c.fineTuneEpochs = 2
+        c.fineTuneEpochs = 1
         c.runTargetOnly = false
         c.resamples = 20
         let plain = TransferExperiment(configuration: c).run()
