@@ -263,10 +263,9 @@ struct TransferExperimentCommand: ParsableCommand {
         }
         for row in rows {
             guard let round = row.selfTraining else { continue }
-            print("\n\(row.arm): pseudo-labels by \(round.predictedBy), \(round.rule)")
-            print("of \(round.candidates) unlabelled training-pool sequences; for the record only, the share that")
-            print("matches the generator's label (not used by the run)")
-            print("class".padding(toLength: 12, withPad: " ", startingAt: 0) + "pseudo-labels  correct (record)")
+            print(
+                "\n\(row.arm): \(round.pseudoLabels.reduce(0, +)) of \(round.candidates) unlabelled training-pool sequences pseudo-labelled by \(round.predictedBy); rule: \(round.rule)")
+            print("class".padding(toLength: 12, withPad: " ", startingAt: 0) + "pseudo-labels  right (the generator's label; for the record, not used)")
             for (index, name) in round.classes.enumerated() {
                 print(
                     name.padding(toLength: 12, withPad: " ", startingAt: 0)
