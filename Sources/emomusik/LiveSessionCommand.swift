@@ -19,9 +19,8 @@ struct LiveSessionCommand: ParsableCommand {
             The strategy decides just before each beat is fixed, and its decision
             takes effect at that beat: the bar's dynamics and tempo turn toward it
             there, and the next bar follows it (key and instruments at the next
-            phrase). The log is written as the
-            session goes (synced every second), so 'session replay' rebuilds the
-            music even after a crash.
+            phrase). The log is written as the session goes (synced every second),
+            so 'session replay' rebuilds the music even after a crash.
 
             The landmarks come from a recording replayed in real time, or from
             JSON lines on standard input ('-'), one frame per line, stamped with

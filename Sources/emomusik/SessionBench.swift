@@ -17,16 +17,16 @@ struct SessionBench: ParsableCommand {
         discussion: """
             Runs a session on its own clock as fast as it goes, without audio: the
             scripted child of 'bench live --session' (its emotion changes every
-            20 s), the mirror strategy deciding before every beat, as sessions
-            do, the session composer (with --preset, the
-            preset's constraints and safety envelope) and a session log written to
-            a temporary file. Prints the time the session thread spends per bar
-            begun over the first and the last bars (the figure that must not grow
-            with the session's length), and per bar composed again for a decision
-            that arrived while it played; then the memory: the heap in use
-            (glibc's mallinfo2) and the resident set before the session, at its end,
-            and once the session is released, and what the session keeps for good
-            (the committed scores, bar plans, records and decisions).
+            20 s), the mirror strategy deciding before every beat, as sessions do,
+            the session composer (with --preset, the preset's constraints and
+            safety envelope) and a session log written to a temporary file. Prints
+            the time the session thread spends per bar begun over the first and
+            the last bars (the figure that must not grow with the session's
+            length), and per bar composed again for a decision that arrived while
+            it played; then the memory: the heap in use (glibc's mallinfo2) and the
+            resident set before the session, at its end, and once the session is
+            released, and what the session keeps for good (the committed scores,
+            bar plans, records and decisions).
 
             --method whole-piece composes each bar as the session composer did
             before it composed incrementally (the whole piece so far for every

@@ -174,12 +174,6 @@ struct SessionRunOptions: ParsableArguments {
         valueName: "seconds"))
     var decisionInterval: Double?
 
-    func validate() throws {
-        if let decisionInterval, !(0.25...60).contains(decisionInterval) {
-            throw ValidationError("--decision-interval must be in 0.25...60 seconds.")
-        }
-    }
-
     @Option(help: ArgumentHelp("The recognizer plugin (see 'emomusik plugins list').", valueName: "id"))
     var recognizer: String = EmoMusikNetRecognizer.descriptor.id
 
@@ -189,6 +183,12 @@ struct SessionRunOptions: ParsableArguments {
     @OptionGroup(title: "Strategy") var strategy: StrategyOptions
     @OptionGroup(title: "Preset") var preset: PresetOptions
     @OptionGroup(title: "Audio") var audio: AudioOptions
+
+    func validate() throws {
+        if let decisionInterval, !(0.25...60).contains(decisionInterval) {
+            throw ValidationError("--decision-interval must be in 0.25...60 seconds.")
+        }
+    }
 }
 
 /// What a session run wrote, for its summary.
