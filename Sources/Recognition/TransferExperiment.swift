@@ -402,19 +402,18 @@ public struct TransferExperiment: Sendable {
                 log("\(stage) \(chosen.count) of \(candidates.count) unlabelled pool sequences pseudo-labelled by \(predictedBy) (\(c.pseudoLabelRule)); per class "
                     + zip(classes, perClass).map { "\($0) \($1)" }.joined(separator: ", ")
                     + (accuracy.map { String(format: "; for the record (generator labels, not used): %.3f correct", $0) } ?? ""))
-                let result = (
-                    summary: SelfTrainingSummary(
-                        round: round, rounds: rounds, rule: c.pseudoLabelRule.description, confidence: c.pseudoLabelRule.confidence,
-                        perClass: c.pseudoLabelRule.perClass, predictedBy: predictedBy, candidates: candidates.count, classes: classes,
-                        pseudoLabels: perClass, correctForTheRecord: correct, accuracyForTheRecord: accuracy),
-                    models: fineTuneMembers(on: mixed + pseudoLabelled, stage: stage, what: "on children + \(chosen.count) pseudo-labelled"))
+                let summary = SelfTrainingSummary(
+                    round: round, rounds: rounds, rule: c.pseudoLabelRule.description, confidence: c.pseudoLabelRule.confidence,
+                    perClass: c.pseudoLabelRule.perClass, predictedBy: predictedBy, candidates: candidates.count, classes: classes,
+                    pseudoLabels: perClass, correctForTheRecord: correct, accuracyForTheRecord: accuracy)
+                let retrained = fineTuneMembers(on: mixed + pseudoLabelled, stage: stage, what: "on children + \(chosen.count) pseudo-labelled")
                 let arm = combine(
-                    result.models.models, outputs: result.models.outputs, scores: result.models.scores, stage: stage,
+                    retrained.models, outputs: retrained.outputs, scores: retrained.scores, stage: stage,
                     variant: " self-trained, round \(round) of \(rounds)")
                 arms.append(Arm(
                     name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
-                    selfTraining: result.summary))
-                predictors = arm.kept.map { result.models.models[$0] }
+                    selfTraining: summary))
+                predictors = arm.kept.map { retrained.models[$0] }
                 predictedBy = "round \(round)"
             }
         }
