@@ -80,6 +80,15 @@ public struct TransferExperiment: Sendable {
         public var selfTrainRounds = 0
         /// Which unlabelled sequences self-training keeps, and with which class.
         public var pseudoLabelRule = PseudoLabelRule()
+        /// Each pseudo-labelled sequence gives every window that holds its apex,
+        /// `fineTuneWindowStride` frames apart, as a labelled training sequence does (false: its
+        /// apex-centred window only, one sample per sequence).
+        public var pseudoLabelAllWindows = false
+        /// A control for experiments, never for real data: self-training keeps the sequences
+        /// `pseudoLabelRule` chooses but trains on their generator labels instead of the
+        /// network's. The difference to the same run without it is what the wrong pseudo-labels
+        /// cost; the rounds are reported as controls, not as a variant of (b).
+        public var pseudoLabelsFromGenerator = false
 
         public init() {}
     }
@@ -138,6 +147,12 @@ public struct TransferExperiment: Sendable {
         /// predicted class, and their share. Nothing in the run reads these.
         public var correctForTheRecord: [Int]
         public var accuracyForTheRecord: Double?
+        /// Windows per pseudo-labelled sequence: "apex-centred" or "every window holding the apex".
+        /// Absent in results written before the choice existed (the apex-centred window).
+        public var windows: String?
+        /// "generator labels (control)" when the round trained on the generator's labels of the
+        /// chosen sequences (``Configuration/pseudoLabelsFromGenerator``); absent otherwise.
+        public var trainedOn: String?
     }
 
     /// Arm (b)'s ensemble: every network of the pool, its figures on the labelled validation split
@@ -387,11 +402,7 @@ public struct TransferExperiment: Sendable {
                         predictors.map { $0.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init) })
                 }
                 let chosen = c.pseudoLabelRule.select(probabilities)
-                let pseudoLabelled = chosen.map { choice in
-                    TrainingSample(
-                        features: windows[choice.index].values, frames: windows[choice.index].frames, label: choice.label,
-                        validFrames: windows[choice.index].mask)
-                }
+                let pseudoLabelled = Self.pseudoLabelledSamples(chosen, of: candidates.map { split.pool[$0] }, c)
                 var perClass = [Int](repeating: 0, count: classes.count), correct = perClass
                 for choice in chosen {
                     perClass[choice.label] += 1
@@ -399,17 +410,25 @@ public struct TransferExperiment: Sendable {
                 }
                 let stage = "(b) self-training \(round)/\(rounds):"
                 let accuracy = chosen.isEmpty ? nil : Double(correct.reduce(0, +)) / Double(chosen.count)
+                let control = c.pseudoLabelsFromGenerator ? "generator labels (control)" : nil
+                let windowChoice = c.pseudoLabelAllWindows && c.fineTuneWindowStride > 0 ? "every window holding the apex" : "apex-centred"
                 log("\(stage) \(chosen.count) of \(candidates.count) unlabelled pool sequences pseudo-labelled by \(predictedBy) (\(c.pseudoLabelRule)); per class "
                     + zip(classes, perClass).map { "\($0) \($1)" }.joined(separator: ", ")
-                    + (accuracy.map { String(format: "; for the record (generator labels, not used): %.3f correct", $0) } ?? ""))
+                    + (accuracy.map { String(format: "; for the record (generator labels, not used): %.3f correct", $0) } ?? "")
+                    + "; \(pseudoLabelled.count) windows (\(windowChoice))"
+                    + (control.map { "; CONTROL: trained on their \($0)" } ?? ""))
                 let summary = SelfTrainingSummary(
                     round: round, rounds: rounds, rule: c.pseudoLabelRule.description, confidence: c.pseudoLabelRule.confidence,
                     perClass: c.pseudoLabelRule.perClass, predictedBy: predictedBy, candidates: candidates.count, classes: classes,
-                    pseudoLabels: perClass, correctForTheRecord: correct, accuracyForTheRecord: accuracy)
-                let retrained = fineTuneMembers(on: mixed + pseudoLabelled, stage: stage, what: "on children + \(chosen.count) pseudo-labelled")
+                    pseudoLabels: perClass, correctForTheRecord: correct, accuracyForTheRecord: accuracy,
+                    windows: windowChoice, trainedOn: control)
+                let what = c.pseudoLabelsFromGenerator ? "with their generator labels" : "pseudo-labelled"
+                let retrained = fineTuneMembers(on: mixed + pseudoLabelled, stage: stage, what: "on children + \(chosen.count) \(what)")
                 let arm = combine(
                     retrained.models, outputs: retrained.outputs, scores: retrained.scores, stage: stage,
-                    variant: " self-trained, round \(round) of \(rounds)")
+                    variant: c.pseudoLabelsFromGenerator
+                        ? " control: the same sequences with generator labels, round \(round) of \(rounds)"
+                        : " self-trained, round \(round) of \(rounds)")
                 arms.append(Arm(
                     name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
                     selfTraining: summary))
@@ -430,6 +449,22 @@ public struct TransferExperiment: Sendable {
             report: report(testSequences, probabilities: probabilities, perturbedPredictions: perturbed),
             trainingSeconds: seconds(since: started, clock)))
         return arms
+    }
+
+    /// The training samples of self-training's chosen candidates (`chosen` indexes
+    /// `candidates`): each sequence with its pseudo-label, or with its generator label under
+    /// ``Configuration/pseudoLabelsFromGenerator``; its apex-centred window, or every window
+    /// holding its apex under ``Configuration/pseudoLabelAllWindows``.
+    public static func pseudoLabelledSamples(
+        _ chosen: [PseudoLabelRule.Choice], of candidates: [LandmarkSequence], _ c: Configuration
+    ) -> [TrainingSample] {
+        chosen.flatMap { choice in
+            var sequence = candidates[choice.index]
+            if !c.pseudoLabelsFromGenerator { sequence.label = Emotion.allCases[choice.label] }
+            return c.pseudoLabelAllWindows && c.fineTuneWindowStride > 0
+                ? RecognitionSamples.samples(sequence, stride: c.fineTuneWindowStride)
+                : [RecognitionSamples.sample(sequence)]
+        }
     }
 
     /// Everything the pre-trained network depends on, as sorted-key JSON: a cached network is

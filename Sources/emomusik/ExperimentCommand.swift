@@ -41,7 +41,8 @@ struct TransferExperimentCommand: ParsableCommand {
             least --pseudo-confidence, at most --pseudo-per-class per class), and every
             network is fine-tuned again from its pre-trained weights on the labelled
             and pseudo-labelled children; each round is a row of its own. The test set
-            is never pseudo-labelled.
+            is never pseudo-labelled. --pseudo-true-labels is a control: the same
+            sequences with the generator's labels, to measure what wrong ones cost.
 
             Examples:
               .build/release/emomusik experiment transfer
@@ -114,6 +115,16 @@ struct TransferExperimentCommand: ParsableCommand {
             "Self-training: the most pseudo-labels a class keeps, the most confident first. Default: \(PseudoLabelRule().perClass).",
             valueName: "n"))
     var pseudoPerClass: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Self-training: windows per pseudo-labelled sequence: apex (the apex-centred one) or all (every window holding the apex, --window-stride apart, as for a labelled one). Default: apex.",
+            valueName: "apex|all"))
+    var pseudoWindows: PseudoWindowChoice?
+    /// Windows per pseudo-labelled sequence.
+    enum PseudoWindowChoice: String, ExpressibleByArgument, CaseIterable { case apex, all }
+    @Flag(
+        help: "Self-training control for experiments: train on the chosen sequences' generator labels instead of their pseudo-labels (what wrong pseudo-labels cost).")
+    var pseudoTrueLabels = false
     @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
@@ -137,8 +148,11 @@ struct TransferExperimentCommand: ParsableCommand {
                 throw ValidationError("--pseudo-per-class must be at least 1, not \(pseudoPerClass).")
             }
         }
-        if selfTrain == 0, pseudoConfidence != nil || pseudoPerClass != nil {
-            let option = pseudoConfidence != nil ? "--pseudo-confidence" : "--pseudo-per-class"
+        let pseudoOptions = [
+            ("--pseudo-confidence", pseudoConfidence != nil), ("--pseudo-per-class", pseudoPerClass != nil),
+            ("--pseudo-windows", pseudoWindows != nil), ("--pseudo-true-labels", pseudoTrueLabels),
+        ]
+        if selfTrain == 0, let option = pseudoOptions.first(where: \.1)?.0 {
             throw ValidationError("\(option) applies to self-training only; add --self-train ROUNDS (at least 1).")
         }
         if let ensembleSelect {
@@ -213,6 +227,8 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.selfTrainRounds = selfTrain
         configuration.pseudoLabelRule = PseudoLabelRule(
             confidence: pseudoConfidence ?? PseudoLabelRule().confidence, perClass: pseudoPerClass ?? PseudoLabelRule().perClass)
+        configuration.pseudoLabelAllWindows = pseudoWindows == .all
+        configuration.pseudoLabelsFromGenerator = pseudoTrueLabels
         for path in ensembleCaches {
             do {
                 _ = try TransferExperiment.ensembleMember(path, for: configuration)

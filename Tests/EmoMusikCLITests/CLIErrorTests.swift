@@ -113,6 +113,9 @@ struct CLIErrorTests {
             (["--self-train", "1", "--pseudo-per-class", "0"], "--pseudo-per-class must be at least 1, not 0."),
             (["--pseudo-confidence", "0.8"], "--pseudo-confidence applies to self-training only; add --self-train ROUNDS (at least 1)."),
             (["--pseudo-per-class", "20"], "--pseudo-per-class applies to self-training only; add --self-train ROUNDS (at least 1)."),
+            (["--pseudo-windows", "all"], "--pseudo-windows applies to self-training only; add --self-train ROUNDS (at least 1)."),
+            (["--pseudo-true-labels"], "--pseudo-true-labels applies to self-training only; add --self-train ROUNDS (at least 1)."),
+            (["--self-train", "1", "--pseudo-windows", "middle"], "The value 'middle' is invalid for '--pseudo-windows <apex|all>'"),
         ]
         for (arguments, message) in cases {
             let result = try CLI.run(["experiment", "transfer"] + arguments)

@@ -67,6 +67,80 @@ struct SelfTrainingTests {
         #expect(split.pool.count + split.test.count == c.targetCount)
     }
 
+    @Test("pseudo-labelled samples carry the pseudo-label (or, in the control, the generator's) on one window or on every window holding the apex")
+    func pseudoLabelledSamples() throws {
+        var c = RecognitionSamplesTests.tinyExperiment()
+        let split = TransferExperiment.targetSplit(c)
+        let candidates = split.unlabelledIndices.map { split.pool[$0] }
+        let truth = RecognitionSamples.labels(candidates)
+        // Every third candidate, each given a label the generator did not: the next class.
+        let chosen = stride(from: 0, to: candidates.count, by: 3).map {
+            Choice(index: $0, label: (truth[$0] + 1) % Emotion.allCases.count, confidence: 0.95)
+        }
+        try #require(chosen.count >= 5)
+
+        // The default: one apex-centred window each, with the pseudo-label.
+        let plain = TransferExperiment.pseudoLabelledSamples(chosen, of: candidates, c)
+        #expect(plain.map(\.label) == chosen.map(\.label))
+        for (sample, choice) in zip(plain, chosen) {
+            let window = RecognitionSamples.window(candidates[choice.index])
+            #expect(sample.features == window.values && sample.validFrames == window.mask && sample.frames == window.frames)
+        }
+
+        // The control: the same windows with the generator's labels, none of them the pseudo-label.
+        c.pseudoLabelsFromGenerator = true
+        let control = TransferExperiment.pseudoLabelledSamples(chosen, of: candidates, c)
+        #expect(control.map(\.label) == chosen.map { truth[$0.index] })
+        #expect(zip(control, plain).allSatisfy { $0.features == $1.features && $0.label != $1.label })
+
+        // Every window holding the apex, as a labelled sequence gives them: more than one for
+        // some, each with its sequence's pseudo-label.
+        c.pseudoLabelsFromGenerator = false
+        c.pseudoLabelAllWindows = true
+        let all = TransferExperiment.pseudoLabelledSamples(chosen, of: candidates, c)
+        var expected: [Int] = []
+        for choice in chosen {
+            var relabelled = candidates[choice.index]
+            relabelled.label = Emotion.allCases[choice.label]
+            let windows = RecognitionSamples.samples(relabelled, stride: c.fineTuneWindowStride)
+            expected += windows.map(\.label)
+            #expect(windows.allSatisfy { $0.label == choice.label })
+        }
+        #expect(all.map(\.label) == expected)
+        #expect(all.count > chosen.count)
+        // Without windows for labelled sequences (stride 0) there are none for pseudo-labels either.
+        c.fineTuneWindowStride = 0
+        #expect(TransferExperiment.pseudoLabelledSamples(chosen, of: candidates, c).count == chosen.count)
+    }
+
+    @Test("the control run names its rounds as controls and records the labels it trained on",
+          .timeLimit(.minutes(5)))
+    func controlRun() throws {
+        var c = RecognitionSamplesTests.tinyExperiment()
+        c.sourceCount = 14
+        c.targetCount = 70
+        c.pretrainEpochs = 1
+        c.fineTuneEpochs = 1
+        c.runTargetOnly = false
+        c.resamples = 20
+        c.selfTrainRounds = 1
+        c.pseudoLabelRule = PseudoLabelRule(confidence: 0.14, perClass: 3)
+        c.pseudoLabelsFromGenerator = true
+        c.pseudoLabelAllWindows = true
+        var lines: [String] = []
+        let arms = TransferExperiment(configuration: c).run { lines.append($0) }
+        #expect(arms.map(\.name) == [
+            "(b) pre-trained + fine-tuned", "(b) control: the same sequences with generator labels, round 1 of 1",
+            "(c) logistic regression, apex landmarks",
+        ])
+        let summary = try #require(arms[1].selfTraining)
+        #expect(summary.trainedOn == "generator labels (control)")
+        #expect(summary.windows == "every window holding the apex")
+        let kept = summary.pseudoLabels.reduce(0, +)
+        #expect(lines.contains { $0.hasPrefix("(b) self-training 1/1: ") && $0.contains("CONTROL: trained on their generator labels") })
+        #expect(lines.contains { $0.hasPrefix("(b) self-training 1/1: fine-tuning on children + \(kept) with their generator labels: epoch 1 ") })
+    }
+
     @Test("a run with self-training reports each round as a variant of (b), and (b) itself as without it",
           .timeLimit(.minutes(5)))
     func experimentSelfTrains() throws {
@@ -103,6 +177,7 @@ struct SelfTrainingTests {
             #expect(summary.candidates == candidates)
             #expect(summary.confidence == 0.14 && summary.perClass == 3)
             #expect(summary.classes == Emotion.allCases.map(\.rawValue))
+            #expect(summary.windows == "apex-centred" && summary.trainedOn == nil)
             #expect(summary.pseudoLabels.allSatisfy { (0...3).contains($0) })
             #expect(summary.pseudoLabels.reduce(0, +) > 0)
             #expect(zip(summary.correctForTheRecord, summary.pseudoLabels).allSatisfy { $0 <= $1 })
