@@ -98,11 +98,17 @@ public struct RecognitionEvaluation: Sendable {
         return best
     }
 
+    /// The predicted class of each row of class probabilities, as the reports take it (the first
+    /// of equally likely classes).
+    public static func predictions(_ probabilities: [[Double]]) -> [Int] {
+        probabilities.map(argmax)
+    }
+
     /// The report for given class probabilities and predictions on perturbed copies.
     public func report(_ sequences: [LandmarkSequence], probabilities: [[Double]], perturbedPredictions: [Int]) -> ClassificationReport {
         ClassificationReport(
             classNames: Emotion.allCases.map(\.rawValue), truth: RecognitionSamples.labels(sequences),
-            predicted: probabilities.map { p in p.indices.max { p[$0] < p[$1] }! }, probabilities: probabilities,
+            predicted: Self.predictions(probabilities), probabilities: probabilities,
             perturbedPredictions: perturbedPredictions, clusters: sequences.map { $0.subject ?? "" },
             bootstrap: Bootstrap(resamples: resamples, seed: seed))
     }

@@ -185,6 +185,9 @@ public struct TransferExperiment: Sendable {
         public var ensemble: EnsembleSummary?
         /// The round of self-training this variant of (b) is; nil for the other arms.
         public var selfTraining: SelfTrainingSummary?
+        /// A variant of (b) against (b) itself on the same test sequences: the difference of
+        /// macro-F1 with a paired bootstrap interval by subject. Nil for (b) and the other arms.
+        public var versusPlainB: PairedComparison?
     }
 
     public var configuration: Configuration
@@ -380,6 +383,20 @@ public struct TransferExperiment: Sendable {
             return (report, name, summary, kept)
         }
 
+        /// The test predictions of the networks `kept` of `models`: one network's, or the mean of
+        /// the kept ones' probabilities in `outputs` (an ensemble's), as their report takes them.
+        func testPredictions(_ models: [EmotionNetModel], outputs: [RecognitionEvaluation.NetworkOutputs], kept: [Int]) -> [Int] {
+            if models.count == 1 {
+                return RecognitionEvaluation.predictions(testSequences.map { sequence in
+                    let window = RecognitionSamples.window(sequence)
+                    return models[0].probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
+                })
+            }
+            return RecognitionEvaluation.predictions(testSequences.indices.map { i in
+                RecognitionEvaluation.averageProbabilities(kept.map { outputs[$0].probabilities[i] })
+            })
+        }
+
         let fineTuned = fineTuneMembers(on: mixed, stage: "(b)", what: "on children")
         let armB = combine(fineTuned.models, outputs: fineTuned.outputs, scores: fineTuned.scores, stage: "(b)", variant: "")
         arms.append(Arm(name: armB.name, report: armB.report, trainingSeconds: seconds(since: started, clock), ensemble: armB.summary))
@@ -396,6 +413,8 @@ public struct TransferExperiment: Sendable {
             let classes = Emotion.allCases.map(\.rawValue)
             var predictors = armB.kept.map { fineTuned.models[$0] }
             var predictedBy = "arm (b)"
+            let plainPredictions = testPredictions(fineTuned.models, outputs: fineTuned.outputs, kept: armB.kept)
+            let testTruth = RecognitionSamples.labels(testSequences)
             for round in 1...rounds {
                 let probabilities = windows.map { window in
                     RecognitionEvaluation.averageProbabilities(
@@ -429,9 +448,16 @@ public struct TransferExperiment: Sendable {
                     variant: c.pseudoLabelsFromGenerator
                         ? " control: the same sequences with generator labels, round \(round) of \(rounds)"
                         : " self-trained, round \(round) of \(rounds)")
+                let versus = PairedComparison(
+                    classNames: classes, truth: testTruth, reference: plainPredictions,
+                    variant: testPredictions(retrained.models, outputs: retrained.outputs, kept: arm.kept),
+                    clusters: testSequences.map { $0.subject ?? "" }, bootstrap: Bootstrap(resamples: c.resamples, seed: c.seed))
+                log(String(format: "%@ against (b) on the same %d test sequences: macro-F1 %+.3f [%+.3f, %+.3f] (paired bootstrap by subject), above in %.1f %% of resamples; %d predicted differently, %d right only now, %d right only in (b)",
+                           stage, testSequences.count, versus.difference.value, versus.difference.lower, versus.difference.upper,
+                           100 * versus.shareOfResamplesAbove, versus.disagreements, versus.onlyVariantRight, versus.onlyReferenceRight))
                 arms.append(Arm(
                     name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
-                    selfTraining: summary))
+                    selfTraining: summary, versusPlainB: versus))
                 predictors = arm.kept.map { retrained.models[$0] }
                 predictedBy = "round \(round)"
             }

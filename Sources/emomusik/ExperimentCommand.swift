@@ -178,6 +178,7 @@ struct TransferExperimentCommand: ParsableCommand {
         var trainingSeconds: Double
         var ensemble: TransferExperiment.EnsembleSummary?
         var selfTraining: TransferExperiment.SelfTrainingSummary?
+        var versusPlainB: PairedComparison?
     }
 
     func run() throws {
@@ -243,7 +244,7 @@ struct TransferExperimentCommand: ParsableCommand {
             Row(
                 arm: $0.name, accuracy: $0.report.accuracy, macroF1: $0.report.macroF1, macroAUC: $0.report.macroAUC,
                 stability: $0.report.stability, testSequences: $0.report.samples, trainingSeconds: $0.trainingSeconds,
-                ensemble: $0.ensemble, selfTraining: $0.selfTraining)
+                ensemble: $0.ensemble, selfTraining: $0.selfTraining, versusPlainB: $0.versusPlainB)
         }
         if json {
             printJSON(rows)
@@ -293,6 +294,11 @@ struct TransferExperimentCommand: ParsableCommand {
                     + String(round.pseudoLabels.reduce(0, +)).padding(toLength: 15, withPad: " ", startingAt: 0)
                     + String(round.correctForTheRecord.reduce(0, +))
                     + (round.accuracyForTheRecord.map { String(format: " (%.3f)", $0) } ?? ""))
+            if let versus = row.versusPlainB {
+                print(String(
+                    format: "against (b) on the same test sequences: macro-F1 %+.3f [%+.3f, %+.3f] (paired bootstrap by subject); above (b) in %.1f %% of resamples",
+                    versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
+            }
         }
     }
 }

@@ -168,6 +168,7 @@ struct SelfTrainingTests {
         #expect(arms[0].report.accuracy == plain[0].report.accuracy)
         #expect(arms[3].report.macroF1 == plain[1].report.macroF1)
         #expect(arms[0].selfTraining == nil && arms[3].selfTraining == nil)
+        #expect(arms[0].versusPlainB == nil && arms[3].versusPlainB == nil)
 
         let candidates = TransferExperiment.targetSplit(c).unlabelledIndices.count
         for (round, arm) in zip(1...2, arms[1...2]) {
@@ -185,6 +186,12 @@ struct SelfTrainingTests {
             let accuracy = try #require(summary.accuracyForTheRecord)
             #expect(abs(accuracy - Double(summary.correctForTheRecord.reduce(0, +)) / Double(kept)) < 1e-12)
             #expect((0...1).contains(arm.report.macroF1.value))
+            // Against (b) on the same test sequences: the difference of the two reports' macro-F1.
+            let versus = try #require(arm.versusPlainB)
+            #expect(abs(versus.difference.value - (arm.report.macroF1.value - arms[0].report.macroF1.value)) < 1e-12)
+            #expect(versus.clustered && versus.resamples == c.resamples)
+            #expect(versus.onlyVariantRight + versus.onlyReferenceRight <= versus.disagreements)
+            #expect(lines.contains { $0.hasPrefix("(b) self-training \(round)/2: against (b) on the same ") })
             #expect(lines.contains { $0.hasPrefix("(b) self-training \(round)/2: fine-tuning on children + \(kept) pseudo-labelled: epoch 1 ") })
         }
         #expect(lines.contains { $0.hasPrefix("(b) self-training 1/2: ") && $0.contains("of \(candidates) unlabelled pool sequences pseudo-labelled by arm (b)") })
