@@ -40,9 +40,11 @@ struct TransferExperimentCommand: ParsableCommand {
             training pool's unlabelled children it is confident about (probability at
             least --pseudo-confidence, at most --pseudo-per-class per class), and every
             network is fine-tuned again from its pre-trained weights on the labelled
-            and pseudo-labelled children; each round is a row of its own. The test set
-            is never pseudo-labelled. --pseudo-true-labels is a control: the same
-            sequences with the generator's labels, to measure what wrong ones cost.
+            and pseudo-labelled children; each round is a row of its own, with its
+            difference to (b) on the same test sequences (a paired bootstrap by
+            subject: narrower than the two rows' intervals). The test set is never
+            pseudo-labelled. --pseudo-true-labels is a control: the same sequences
+            with the generator's labels, to measure what wrong ones cost.
 
             Examples:
               .build/release/emomusik experiment transfer
