@@ -89,6 +89,10 @@ public struct TransferExperiment: Sendable {
         /// network's. The difference to the same run without it is what the wrong pseudo-labels
         /// cost; the rounds are reported as controls, not as a variant of (b).
         public var pseudoLabelsFromGenerator = false
+        /// Adds, after (b) and after each round of self-training, the same networks with their
+        /// class priors aligned on the unlabelled pool (``ClassPriorAlignment``) to the class shares
+        /// of the labelled sequences (drawn class by class, so the pool's shares too).
+        public var alignClassPriors = false
 
         public init() {}
     }
@@ -188,6 +192,8 @@ public struct TransferExperiment: Sendable {
         /// A variant of (b) against (b) itself on the same test sequences: the difference of
         /// macro-F1 with a paired bootstrap interval by subject. Nil for (b) and the other arms.
         public var versusPlainB: PairedComparison?
+        /// The class-prior alignment of a row with aligned priors; nil for the others.
+        public var alignment: ClassPriorAlignment?
     }
 
     public var configuration: Configuration
@@ -383,44 +389,85 @@ public struct TransferExperiment: Sendable {
             return (report, name, summary, kept)
         }
 
-        /// The test predictions of the networks `kept` of `models`: one network's, or the mean of
-        /// the kept ones' probabilities in `outputs` (an ensemble's), as their report takes them.
-        func testPredictions(_ models: [EmotionNetModel], outputs: [RecognitionEvaluation.NetworkOutputs], kept: [Int]) -> [Int] {
-            if models.count == 1 {
-                return RecognitionEvaluation.predictions(testSequences.map { sequence in
-                    let window = RecognitionSamples.window(sequence)
-                    return models[0].probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
+        /// The test outputs of the networks `kept` of `models`: one network's, or the mean of the
+        /// kept ones' probabilities in `outputs` (an ensemble's), as their report takes them.
+        func testOutputs(_ models: [EmotionNetModel], outputs: [RecognitionEvaluation.NetworkOutputs], kept: [Int])
+            -> RecognitionEvaluation.NetworkOutputs
+        {
+            if models.count == 1 { return evaluation.outputs(models[0], on: testSequences) }
+            return RecognitionEvaluation.NetworkOutputs(
+                probabilities: testSequences.indices.map { i in
+                    RecognitionEvaluation.averageProbabilities(kept.map { outputs[$0].probabilities[i] })
+                },
+                perturbedProbabilities: testSequences.indices.map { i in
+                    RecognitionEvaluation.averageProbabilities(kept.map { outputs[$0].perturbedProbabilities[i] })
                 })
+        }
+
+        let classes = Emotion.allCases.map(\.rawValue)
+        let testTruth = RecognitionSamples.labels(testSequences)
+        let testSubjects = testSequences.map { $0.subject ?? "" }
+        // The unlabelled part of the training pool, each read through its apex-centred window as
+        // the test reads a sequence (landmarks only, no label): self-training's candidates and
+        // what class-prior alignment fits to.
+        let candidates = split.unlabelledIndices
+        let candidateWindows = candidates.map { RecognitionSamples.window(split.pool[$0]) }
+        func poolProbabilities(_ predictors: [EmotionNetModel]) -> [[Double]] {
+            candidateWindows.map { window in
+                RecognitionEvaluation.averageProbabilities(
+                    predictors.map { $0.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init) })
             }
-            return RecognitionEvaluation.predictions(testSequences.indices.map { i in
-                RecognitionEvaluation.averageProbabilities(kept.map { outputs[$0].probabilities[i] })
-            })
+        }
+        /// A variant of (b) against (b) itself on the same test sequences, logged.
+        func compared(_ predictions: [Int], with plain: [Int], stage: String) -> PairedComparison {
+            let versus = PairedComparison(
+                classNames: classes, truth: testTruth, reference: plain, variant: predictions, clusters: testSubjects,
+                bootstrap: Bootstrap(resamples: c.resamples, seed: c.seed))
+            log(String(format: "%@ against (b) on the same %d test sequences: macro-F1 %+.3f [%+.3f, %+.3f] (paired bootstrap by subject), above in %.1f %% of resamples; %d predicted differently, %d right only now, %d right only in (b)",
+                       stage, testSequences.count, versus.difference.value, versus.difference.lower, versus.difference.upper,
+                       100 * versus.shareOfResamplesAbove, versus.disagreements, versus.onlyVariantRight, versus.onlyReferenceRight))
+            return versus
+        }
+        /// With ``Configuration/alignClassPriors``: the row of `name` with its class priors aligned
+        /// on the unlabelled pool to the labelled sequences' class shares.
+        func alignedArm(_ name: String, predictors: [EmotionNetModel], test: RecognitionEvaluation.NetworkOutputs,
+                        plain: [Int], stage: String) -> Arm {
+            let alignment = ClassPriorAlignment(
+                probabilities: poolProbabilities(predictors),
+                shares: ClassPriorAlignment.shares(ofLabels: RecognitionSamples.labels(labelled), classes: classes.count))
+            let format = { (values: [Double]) in values.map { String(format: "%.3f", $0) }.joined(separator: " ") }
+            log("\(stage) class priors aligned on \(candidates.count) unlabelled pool sequences in \(alignment.iterations) iterations: mean probability per class "
+                + "\(format(alignment.meanBefore)) → \(format(alignment.meanAfter)); multipliers \(format(alignment.logMultipliers.map(exp)))")
+            let probabilities = test.probabilities.map(alignment.apply)
+            let report = evaluation.report(
+                testSequences, probabilities: probabilities,
+                perturbedPredictions: test.perturbedProbabilities.map { RecognitionEvaluation.argmax(alignment.apply($0)) })
+            return Arm(
+                name: name + ", class priors aligned on the unlabelled pool", report: report, trainingSeconds: seconds(since: started, clock),
+                versusPlainB: compared(RecognitionEvaluation.predictions(probabilities), with: plain, stage: stage + " aligned:"),
+                alignment: alignment)
         }
 
         let fineTuned = fineTuneMembers(on: mixed, stage: "(b)", what: "on children")
         let armB = combine(fineTuned.models, outputs: fineTuned.outputs, scores: fineTuned.scores, stage: "(b)", variant: "")
         arms.append(Arm(name: armB.name, report: armB.report, trainingSeconds: seconds(since: started, clock), ensemble: armB.summary))
+        let plainOutputs = c.selfTrainRounds > 0 || c.alignClassPriors
+            ? testOutputs(fineTuned.models, outputs: fineTuned.outputs, kept: armB.kept) : nil
+        let plainPredictions = plainOutputs.map { RecognitionEvaluation.predictions($0.probabilities) } ?? []
+        if c.alignClassPriors, let plainOutputs {
+            arms.append(alignedArm(
+                armB.name, predictors: armB.kept.map { fineTuned.models[$0] }, test: plainOutputs, plain: plainPredictions, stage: "(b)"))
+        }
 
         // (b) with self-training: pseudo-labels for the unlabelled part of the training pool.
         if c.selfTrainRounds > 0 {
             let rounds = c.selfTrainRounds
-            let candidates = split.unlabelledIndices
-            // Each candidate read through its apex-centred window, as the test reads a sequence;
-            // the window holds landmarks only, no label.
-            let windows = candidates.map { RecognitionSamples.window(split.pool[$0]) }
             // The generator's labels of the candidates: for the record lines only.
             let truthForTheRecord = RecognitionSamples.labels(candidates.map { split.pool[$0] })
-            let classes = Emotion.allCases.map(\.rawValue)
             var predictors = armB.kept.map { fineTuned.models[$0] }
             var predictedBy = "arm (b)"
-            let plainPredictions = testPredictions(fineTuned.models, outputs: fineTuned.outputs, kept: armB.kept)
-            let testTruth = RecognitionSamples.labels(testSequences)
             for round in 1...rounds {
-                let probabilities = windows.map { window in
-                    RecognitionEvaluation.averageProbabilities(
-                        predictors.map { $0.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init) })
-                }
-                let chosen = c.pseudoLabelRule.select(probabilities)
+                let chosen = c.pseudoLabelRule.select(poolProbabilities(predictors))
                 let pseudoLabelled = Self.pseudoLabelledSamples(chosen, of: candidates.map { split.pool[$0] }, c)
                 var perClass = [Int](repeating: 0, count: classes.count), correct = perClass
                 for choice in chosen {
@@ -448,17 +495,15 @@ public struct TransferExperiment: Sendable {
                     variant: c.pseudoLabelsFromGenerator
                         ? " control: the same sequences with generator labels, round \(round) of \(rounds)"
                         : " self-trained, round \(round) of \(rounds)")
-                let versus = PairedComparison(
-                    classNames: classes, truth: testTruth, reference: plainPredictions,
-                    variant: testPredictions(retrained.models, outputs: retrained.outputs, kept: arm.kept),
-                    clusters: testSequences.map { $0.subject ?? "" }, bootstrap: Bootstrap(resamples: c.resamples, seed: c.seed))
-                log(String(format: "%@ against (b) on the same %d test sequences: macro-F1 %+.3f [%+.3f, %+.3f] (paired bootstrap by subject), above in %.1f %% of resamples; %d predicted differently, %d right only now, %d right only in (b)",
-                           stage, testSequences.count, versus.difference.value, versus.difference.lower, versus.difference.upper,
-                           100 * versus.shareOfResamplesAbove, versus.disagreements, versus.onlyVariantRight, versus.onlyReferenceRight))
+                let outputs = testOutputs(retrained.models, outputs: retrained.outputs, kept: arm.kept)
                 arms.append(Arm(
                     name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
-                    selfTraining: summary, versusPlainB: versus))
+                    selfTraining: summary,
+                    versusPlainB: compared(RecognitionEvaluation.predictions(outputs.probabilities), with: plainPredictions, stage: stage)))
                 predictors = arm.kept.map { retrained.models[$0] }
+                if c.alignClassPriors {
+                    arms.append(alignedArm(arm.name, predictors: predictors, test: outputs, plain: plainPredictions, stage: stage))
+                }
                 predictedBy = "round \(round)"
             }
         }

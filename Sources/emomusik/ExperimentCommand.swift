@@ -45,6 +45,9 @@ struct TransferExperimentCommand: ParsableCommand {
             subject: narrower than the two rows' intervals). The test set is never
             pseudo-labelled. --pseudo-true-labels is a control: the same sequences
             with the generator's labels, to measure what wrong ones cost.
+            --align-class-priors adds rows whose class probabilities are re-weighted
+            so that their mean over the unlabelled children matches the class shares
+            of the labelled ones (no label of the unlabelled children is used).
 
             Examples:
               .build/release/emomusik experiment transfer
@@ -127,6 +130,9 @@ struct TransferExperimentCommand: ParsableCommand {
     @Flag(
         help: "Self-training control for experiments: train on the chosen sequences' generator labels instead of their pseudo-labels (what wrong pseudo-labels cost).")
     var pseudoTrueLabels = false
+    @Flag(
+        help: "Add (b), and each self-training round, with class priors aligned on the unlabelled children to the labelled children's class shares.")
+    var alignClassPriors = false
     @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
@@ -181,6 +187,7 @@ struct TransferExperimentCommand: ParsableCommand {
         var ensemble: TransferExperiment.EnsembleSummary?
         var selfTraining: TransferExperiment.SelfTrainingSummary?
         var versusPlainB: PairedComparison?
+        var alignment: ClassPriorAlignment?
     }
 
     func run() throws {
@@ -232,6 +239,7 @@ struct TransferExperimentCommand: ParsableCommand {
             confidence: pseudoConfidence ?? PseudoLabelRule().confidence, perClass: pseudoPerClass ?? PseudoLabelRule().perClass)
         configuration.pseudoLabelAllWindows = pseudoWindows == .all
         configuration.pseudoLabelsFromGenerator = pseudoTrueLabels
+        configuration.alignClassPriors = alignClassPriors
         for path in ensembleCaches {
             do {
                 _ = try TransferExperiment.ensembleMember(path, for: configuration)
@@ -246,7 +254,8 @@ struct TransferExperimentCommand: ParsableCommand {
             Row(
                 arm: $0.name, accuracy: $0.report.accuracy, macroF1: $0.report.macroF1, macroAUC: $0.report.macroAUC,
                 stability: $0.report.stability, testSequences: $0.report.samples, trainingSeconds: $0.trainingSeconds,
-                ensemble: $0.ensemble, selfTraining: $0.selfTraining, versusPlainB: $0.versusPlainB)
+                ensemble: $0.ensemble, selfTraining: $0.selfTraining, versusPlainB: $0.versusPlainB,
+                alignment: $0.alignment)
         }
         if json {
             printJSON(rows)
@@ -296,10 +305,16 @@ struct TransferExperimentCommand: ParsableCommand {
                     + String(round.pseudoLabels.reduce(0, +)).padding(toLength: 15, withPad: " ", startingAt: 0)
                     + String(round.correctForTheRecord.reduce(0, +))
                     + (round.accuracyForTheRecord.map { String(format: " (%.3f)", $0) } ?? ""))
-            if let versus = row.versusPlainB {
-                print(String(
-                    format: "against (b) on the same test sequences: macro-F1 %+.3f [%+.3f, %+.3f] (paired bootstrap by subject); above (b) in %.1f %% of resamples",
-                    versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
+        }
+        let compared = rows.filter { $0.versusPlainB != nil }
+        if !compared.isEmpty {
+            print("\nagainst (b) on the same test sequences (paired bootstrap by subject):")
+            for row in compared {
+                guard let versus = row.versusPlainB else { continue }
+                print(
+                    row.arm.padding(toLength: 50, withPad: " ", startingAt: 0)
+                        + String(format: "macro-F1 %+.3f [%+.3f, %+.3f], above (b) in %.1f %% of resamples",
+                                 versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
             }
         }
     }
