@@ -91,10 +91,24 @@ public struct TransferExperiment: Sendable {
         public var pseudoLabelsFromGenerator = false
         /// Adds, after (b) and after each round of self-training, the same networks with their
         /// class priors aligned on the unlabelled pool (``ClassPriorAlignment``) to the class shares
-        /// of the labelled sequences (drawn class by class, so the pool's shares too).
+        /// of the labelled sequences (drawn class by class, so the pool's shares too: only with
+        /// ``LabelSelection/stratifiedRandom``).
         public var alignClassPriors = false
+        /// Which of the training pool's sequences get the labels (the same number either way).
+        public var labelSelection = LabelSelection.stratifiedRandom
 
         public init() {}
+    }
+
+    /// Which training-pool sequences are labelled: the budget is the same, the choice differs.
+    public enum LabelSelection: String, Sendable, Codable, CaseIterable {
+        /// A seeded random sample of each class (the benchmark's protocol).
+        case stratifiedRandom = "random"
+        /// The sequences the pre-trained network is least sure about: the smallest margin between
+        /// its two most likely classes (uncertainty sampling, as a therapist would be asked to
+        /// label the clips the system cannot read). Needs no label to choose; arms (a), (b) and
+        /// (c) all get the same labels.
+        case smallestMargin = "margin"
     }
 
     /// The target (child) data of a run: the training pool, which of its sequences are labelled,
@@ -120,14 +134,34 @@ public struct TransferExperiment: Sendable {
         }
     }
 
-    /// The target split of `c`: the same sequences for every arm and every option.
-    public static func targetSplit(_ c: Configuration) -> TargetSplit {
+    /// The target split of `c`: the same sequences for every arm and every option. The labelled
+    /// sequences are a stratified random sample of the pool, or, given `poolProbabilities` (a
+    /// network's class probabilities for each pool sequence, in pool order), as many chosen by
+    /// ``labelledBySmallestMargin(_:count:seed:)``.
+    public static func targetSplit(_ c: Configuration, poolProbabilities: [[Double]]? = nil) -> TargetSplit {
         let target = SyntheticExpressions(domain: .child, frames: c.frames).generate(count: c.targetCount, seed: c.seed &+ 1)
         let (pool, test) = target.split(byFraction: 1 - c.testFraction, seed: c.seed &+ 2)
         let sequences = pool.sequences
-        let labelled = subsetIndices(sequences, fraction: c.labelFraction, seed: c.seed &+ 3)
+        var labelled = subsetIndices(sequences, fraction: c.labelFraction, seed: c.seed &+ 3)
+        if let poolProbabilities {
+            precondition(poolProbabilities.count == sequences.count, "one probability row per pool sequence is needed")
+            labelled = labelledBySmallestMargin(poolProbabilities, count: labelled.count, seed: c.seed &+ 3)
+        }
         let cut = max(1, Int((Double(labelled.count) * c.validationFraction).rounded()))
         return TargetSplit(pool: sequences, labelledIndices: labelled, validationCount: cut, test: test.sequences)
+    }
+
+    /// The `count` rows of `probabilities` with the smallest margin between the two most likely
+    /// classes (ties: the earlier row), in a seeded random order (its first ones choose the epoch).
+    public static func labelledBySmallestMargin(_ probabilities: [[Double]], count: Int, seed: UInt64) -> [Int] {
+        let margins = probabilities.map { row -> Double in
+            let sorted = row.sorted(by: >)
+            return sorted.count > 1 ? sorted[0] - sorted[1] : 1
+        }
+        var chosen = Array(margins.indices.sorted { margins[$0] != margins[$1] ? margins[$0] < margins[$1] : $0 < $1 }.prefix(count))
+        var rng = Xoshiro256(seed: seed, stream: 4, index: 0)
+        rng.shuffle(&chosen)
+        return chosen
     }
 
     /// One round of self-training: its rule and what it kept.
@@ -207,42 +241,23 @@ public struct TransferExperiment: Sendable {
         let c = configuration
         log("generating \(c.sourceCount) posed-adult and \(c.targetCount) child sequences (seed \(c.seed))")
         let source = SyntheticExpressions(domain: .posedAdult, frames: c.frames).generate(count: c.sourceCount, seed: c.seed)
-        let split = Self.targetSplit(c)
-        let labelled = split.labelled, validation = split.validation, training = split.training
-        log("target: \(split.pool.count) training-pool sequences, \(labelled.count) labelled (\(training.count) to train, \(validation.count) to choose the epoch), \(split.test.count) test sequences from held-out subjects")
-
         let adjacency = FaceGraph.standard.normalisedAdjacency
-        let trainSamples = c.fineTuneWindowStride > 0
-            ? training.flatMap { RecognitionSamples.samples($0, stride: c.fineTuneWindowStride) }
-            : training.map(RecognitionSamples.sample)
-        let validationSamples = validation.map(RecognitionSamples.sample)
-        let testSequences = split.test
-        var arms: [Arm] = []
-
-        // (a) Target only.
         let clock = ContinuousClock()
-        var started = clock.now
-        let fineTuneAugment = Self.hook(c.fineTuneAugmentation)
-        if c.runTargetOnly {
-            let targetOnly = EmotionNetModel(config: c.network, adjacency: adjacency)
-            _ = Trainer(model: targetOnly, config: TrainerConfig(epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4))
-                .train(
-                    trainSamples, validation: validationSamples, augment: fineTuneAugment,
-                    progress: { log("(a) target only: \(Self.describe($0))") })
-            arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
-        }
 
-        // (b) Pre-train on the source, fine-tune on the same target labels.
-        started = clock.now
+        /// Arm (b)'s pre-trained network: loaded from the cache when it was written for the same
+        /// pre-training, else trained on the posed adults (and cached). Its seconds are returned.
         let (sourceTrain, sourceValidation) = LandmarkDataset(samples: source.samples).split(byFraction: 0.9, seed: c.seed &+ 5)
-        let pretrained = EmotionNetModel(config: c.network, adjacency: adjacency)
         let sourceSamples = Self.spedUp(sourceTrain.sequences, upTo: c.pretrainSpeedUp, seed: c.seed &+ 9)
             .map(RecognitionSamples.sample)
-        let key = Self.pretrainingKey(c)
-        if let path = c.pretrainedCache, let cached = Self.cachedPretraining(path, key: key) {
-            _ = pretrained.copyWeights(from: cached)
-            log("(b) pre-trained network loaded from \(path) (written for the same pre-training)")
-        } else {
+        func pretrain() -> (model: EmotionNetModel, seconds: Double) {
+            let started = clock.now
+            let pretrained = EmotionNetModel(config: c.network, adjacency: adjacency)
+            let key = Self.pretrainingKey(c)
+            if let path = c.pretrainedCache, let cached = Self.cachedPretraining(path, key: key) {
+                _ = pretrained.copyWeights(from: cached)
+                log("(b) pre-trained network loaded from \(path) (written for the same pre-training)")
+                return (pretrained, seconds(since: started, clock))
+            }
             _ = Trainer(model: pretrained, config: TrainerConfig(epochs: c.pretrainEpochs, seed: c.seed &+ 6))
                 .train(
                     sourceSamples, validation: sourceValidation.sequences.map(RecognitionSamples.sample),
@@ -256,7 +271,54 @@ public struct TransferExperiment: Sendable {
                     log("(b) cannot write the pre-trained network to \(path): \(error)")
                 }
             }
+            return (pretrained, seconds(since: started, clock))
         }
+
+        // With uncertainty sampling the pre-trained network chooses which children are labelled,
+        // so it comes first; otherwise after arm (a), as it always did.
+        var pretrainedFirst: (model: EmotionNetModel, seconds: Double)?
+        let split: TargetSplit
+        switch c.labelSelection {
+        case .stratifiedRandom:
+            split = Self.targetSplit(c)
+        case .smallestMargin:
+            let pretrained = pretrain()
+            pretrainedFirst = pretrained
+            let pool = Self.targetSplit(c).pool
+            split = Self.targetSplit(c, poolProbabilities: pool.map { sequence in
+                let window = RecognitionSamples.window(sequence)
+                return pretrained.model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
+            })
+            let counts = RecognitionSamples.labels(split.labelled).reduce(into: [Int](repeating: 0, count: Emotion.allCases.count)) { $0[$1] += 1 }
+            log("labels chosen by the pre-trained network's smallest margins between its two most likely classes; per class "
+                + zip(Emotion.allCases, counts).map { "\($0.rawValue) \($1)" }.joined(separator: ", "))
+        }
+        let labelled = split.labelled, validation = split.validation, training = split.training
+        log("target: \(split.pool.count) training-pool sequences, \(labelled.count) labelled (\(training.count) to train, \(validation.count) to choose the epoch), \(split.test.count) test sequences from held-out subjects")
+
+        let trainSamples = c.fineTuneWindowStride > 0
+            ? training.flatMap { RecognitionSamples.samples($0, stride: c.fineTuneWindowStride) }
+            : training.map(RecognitionSamples.sample)
+        let validationSamples = validation.map(RecognitionSamples.sample)
+        let testSequences = split.test
+        var arms: [Arm] = []
+
+        // (a) Target only.
+        var started = clock.now
+        let fineTuneAugment = Self.hook(c.fineTuneAugmentation)
+        if c.runTargetOnly {
+            let targetOnly = EmotionNetModel(config: c.network, adjacency: adjacency)
+            _ = Trainer(model: targetOnly, config: TrainerConfig(epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4))
+                .train(
+                    trainSamples, validation: validationSamples, augment: fineTuneAugment,
+                    progress: { log("(a) target only: \(Self.describe($0))") })
+            arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
+        }
+
+        // (b) Pre-train on the source, fine-tune on the same target labels. Its time counts the
+        // pre-training, also when that came first.
+        let (pretrained, pretrainingSeconds) = pretrainedFirst ?? pretrain()
+        started = clock.now - .seconds(pretrainingSeconds)
         var members: [(model: EmotionNetModel, seed: UInt64)] = [(pretrained, c.seed)]
         var sources = ["this run's pre-training"]
         for path in c.ensembleCaches {

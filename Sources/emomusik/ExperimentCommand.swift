@@ -14,6 +14,8 @@ struct ExperimentCommand: ParsableCommand {
     )
 }
 
+extension TransferExperiment.LabelSelection: ExpressibleByArgument {}
+
 struct TransferExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transfer",
@@ -48,6 +50,9 @@ struct TransferExperimentCommand: ParsableCommand {
             --align-class-priors adds rows whose class probabilities are re-weighted
             so that their mean over the unlabelled children matches the class shares
             of the labelled ones (no label of the unlabelled children is used).
+            --label-selection margin labels, instead of a random sample of each class,
+            the children the pre-trained network is least sure of (the smallest gap
+            between its two most likely classes): the same number, for every arm.
 
             Examples:
               .build/release/emomusik experiment transfer
@@ -133,6 +138,11 @@ struct TransferExperimentCommand: ParsableCommand {
     @Flag(
         help: "Add (b), and each self-training round, with class priors aligned on the unlabelled children to the labelled children's class shares.")
     var alignClassPriors = false
+    @Option(
+        help: ArgumentHelp(
+            "Which training-pool children are labelled: random (a random sample of each class, the benchmark) or margin (those the pre-trained network is least sure of; same number).",
+            valueName: "random|margin"))
+    var labelSelection = TransferExperiment.LabelSelection.stratifiedRandom
     @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
@@ -162,6 +172,10 @@ struct TransferExperimentCommand: ParsableCommand {
         ]
         if selfTrain == 0, let option = pseudoOptions.first(where: \.1)?.0 {
             throw ValidationError("\(option) applies to self-training only; add --self-train ROUNDS (at least 1).")
+        }
+        if alignClassPriors, labelSelection != .stratifiedRandom {
+            throw ValidationError(
+                "--align-class-priors needs --label-selection random: it aligns to the labelled children's class shares, which only a random sample of each class shares with the pool.")
         }
         if let ensembleSelect {
             let pool = 1 + ensembleCaches.count
@@ -240,6 +254,7 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.pseudoLabelAllWindows = pseudoWindows == .all
         configuration.pseudoLabelsFromGenerator = pseudoTrueLabels
         configuration.alignClassPriors = alignClassPriors
+        configuration.labelSelection = labelSelection
         for path in ensembleCaches {
             do {
                 _ = try TransferExperiment.ensembleMember(path, for: configuration)
