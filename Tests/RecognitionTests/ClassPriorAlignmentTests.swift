@@ -61,13 +61,7 @@ struct ClassPriorAlignmentTests {
 
     @Test("the experiment adds (b) with aligned priors, compared with (b) on the same test sequences", .timeLimit(.minutes(5)))
     func experimentRow() throws {
-        var c = RecognitionSamplesTests.tinyExperiment()
-        c.sourceCount = 14
-        c.targetCount = 70
-        c.pretrainEpochs = 1
-        c.fineTuneEpochs = 1
-        c.runTargetOnly = false
-        c.resamples = 20
+        var c = RecognitionSamplesTests.quickVariantExperiment()
         c.alignClassPriors = true
         var lines: [String] = []
         let arms = TransferExperiment(configuration: c).run { lines.append($0) }

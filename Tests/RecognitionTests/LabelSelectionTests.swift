@@ -41,12 +41,8 @@ struct LabelSelectionTests {
 
     @Test("an experiment with margin sampling gives every arm the chosen labels and says how many per class", .timeLimit(.minutes(5)))
     func experimentWithMargins() {
-        var c = RecognitionSamplesTests.tinyExperiment()
-        c.sourceCount = 14
-        c.targetCount = 70
-        c.pretrainEpochs = 1
-        c.fineTuneEpochs = 1
-        c.resamples = 20
+        var c = RecognitionSamplesTests.quickVariantExperiment()
+        c.runTargetOnly = true
         c.labelSelection = .smallestMargin
         var lines: [String] = []
         let arms = TransferExperiment(configuration: c).run { lines.append($0) }

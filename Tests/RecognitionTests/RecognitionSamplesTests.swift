@@ -48,6 +48,19 @@ struct RecognitionSamplesTests {
         return configuration
     }
 
+    /// The smallest run that still passes every stage of arm (b) and its variants: 14 posed
+    /// adults, 70 children, one epoch of each training, 20 resamples, no arm (a).
+    static func quickVariantExperiment() -> TransferExperiment.Configuration {
+        var configuration = tinyExperiment()
+        configuration.sourceCount = 14
+        configuration.targetCount = 70
+        configuration.pretrainEpochs = 1
+        configuration.fineTuneEpochs = 1
+        configuration.runTargetOnly = false
+        configuration.resamples = 20
+        return configuration
+    }
+
     @Test("the experiment runs its three arms end to end and reports metrics with intervals")
     func experimentRuns() {
         var configuration = Self.tinyExperiment()

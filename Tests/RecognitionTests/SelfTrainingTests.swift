@@ -116,13 +116,7 @@ struct SelfTrainingTests {
     @Test("the control run names its rounds as controls and records the labels it trained on",
           .timeLimit(.minutes(5)))
     func controlRun() throws {
-        var c = RecognitionSamplesTests.tinyExperiment()
-        c.sourceCount = 14
-        c.targetCount = 70
-        c.pretrainEpochs = 1
-        c.fineTuneEpochs = 1
-        c.runTargetOnly = false
-        c.resamples = 20
+        var c = RecognitionSamplesTests.quickVariantExperiment()
         c.selfTrainRounds = 1
         c.pseudoLabelRule = PseudoLabelRule(confidence: 0.14, perClass: 3)
         c.pseudoLabelsFromGenerator = true
@@ -144,13 +138,7 @@ struct SelfTrainingTests {
     @Test("a run with self-training reports each round as a variant of (b), and (b) itself as without it",
           .timeLimit(.minutes(5)))
     func experimentSelfTrains() throws {
-        var c = RecognitionSamplesTests.tinyExperiment()
-        c.sourceCount = 14
-        c.targetCount = 70
-        c.pretrainEpochs = 1
-        c.fineTuneEpochs = 1
-        c.runTargetOnly = false
-        c.resamples = 20
+        var c = RecognitionSamplesTests.quickVariantExperiment()
         let plain = TransferExperiment(configuration: c).run()
 
         c.selfTrainRounds = 2
