@@ -109,6 +109,9 @@ public struct TransferExperiment: Sendable {
         /// label the clips the system cannot read). Needs no label to choose; arms (a), (b) and
         /// (c) all get the same labels.
         case smallestMargin = "margin"
+        /// The same, taken in turn from each class the pre-trained network predicts (the least sure
+        /// of each first), so every predicted class gives about as many labels.
+        case smallestMarginPerClass = "margin-per-class"
     }
 
     /// The target (child) data of a run: the training pool, which of its sequences are labelled,
@@ -138,14 +141,17 @@ public struct TransferExperiment: Sendable {
     /// sequences are a stratified random sample of the pool, or, given `poolProbabilities` (a
     /// network's class probabilities for each pool sequence, in pool order), as many chosen by
     /// ``labelledBySmallestMargin(_:count:seed:)``.
-    public static func targetSplit(_ c: Configuration, poolProbabilities: [[Double]]? = nil) -> TargetSplit {
+    public static func targetSplit(
+        _ c: Configuration, poolProbabilities: [[Double]]? = nil, perPredictedClass: Bool = false
+    ) -> TargetSplit {
         let target = SyntheticExpressions(domain: .child, frames: c.frames).generate(count: c.targetCount, seed: c.seed &+ 1)
         let (pool, test) = target.split(byFraction: 1 - c.testFraction, seed: c.seed &+ 2)
         let sequences = pool.sequences
         var labelled = subsetIndices(sequences, fraction: c.labelFraction, seed: c.seed &+ 3)
         if let poolProbabilities {
             precondition(poolProbabilities.count == sequences.count, "one probability row per pool sequence is needed")
-            labelled = labelledBySmallestMargin(poolProbabilities, count: labelled.count, seed: c.seed &+ 3)
+            labelled = labelledBySmallestMargin(
+                poolProbabilities, count: labelled.count, perPredictedClass: perPredictedClass, seed: c.seed &+ 3)
         }
         let cut = max(1, Int((Double(labelled.count) * c.validationFraction).rounded()))
         return TargetSplit(pool: sequences, labelledIndices: labelled, validationCount: cut, test: test.sequences)
@@ -153,12 +159,29 @@ public struct TransferExperiment: Sendable {
 
     /// The `count` rows of `probabilities` with the smallest margin between the two most likely
     /// classes (ties: the earlier row), in a seeded random order (its first ones choose the epoch).
-    public static func labelledBySmallestMargin(_ probabilities: [[Double]], count: Int, seed: UInt64) -> [Int] {
+    /// `perPredictedClass`: taken in turn from each predicted class (most likely class, in class
+    /// order), the smallest margin of each first, until `count` are chosen.
+    public static func labelledBySmallestMargin(
+        _ probabilities: [[Double]], count: Int, perPredictedClass: Bool = false, seed: UInt64
+    ) -> [Int] {
         let margins = probabilities.map { row -> Double in
             let sorted = row.sorted(by: >)
             return sorted.count > 1 ? sorted[0] - sorted[1] : 1
         }
-        var chosen = Array(margins.indices.sorted { margins[$0] != margins[$1] ? margins[$0] < margins[$1] : $0 < $1 }.prefix(count))
+        let byMargin = margins.indices.sorted { margins[$0] != margins[$1] ? margins[$0] < margins[$1] : $0 < $1 }
+        var chosen: [Int]
+        if perPredictedClass {
+            var queues = Dictionary(grouping: byMargin) { RecognitionEvaluation.argmax(probabilities[$0]) }
+                .sorted { $0.key < $1.key }.map { ArraySlice($0.value) }
+            chosen = []
+            while chosen.count < min(count, byMargin.count) {
+                for k in queues.indices where chosen.count < count {
+                    if let next = queues[k].popFirst() { chosen.append(next) }
+                }
+            }
+        } else {
+            chosen = Array(byMargin.prefix(count))
+        }
         var rng = Xoshiro256(seed: seed, stream: 4, index: 0)
         rng.shuffle(&chosen)
         return chosen
@@ -281,16 +304,21 @@ public struct TransferExperiment: Sendable {
         switch c.labelSelection {
         case .stratifiedRandom:
             split = Self.targetSplit(c)
-        case .smallestMargin:
+        case .smallestMargin, .smallestMarginPerClass:
             let pretrained = pretrain()
             pretrainedFirst = pretrained
             let pool = Self.targetSplit(c).pool
-            split = Self.targetSplit(c, poolProbabilities: pool.map { sequence in
-                let window = RecognitionSamples.window(sequence)
-                return pretrained.model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
-            })
+            let perPredictedClass = c.labelSelection == .smallestMarginPerClass
+            split = Self.targetSplit(
+                c,
+                poolProbabilities: pool.map { sequence in
+                    let window = RecognitionSamples.window(sequence)
+                    return pretrained.model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
+                },
+                perPredictedClass: perPredictedClass)
             let counts = RecognitionSamples.labels(split.labelled).reduce(into: [Int](repeating: 0, count: Emotion.allCases.count)) { $0[$1] += 1 }
-            log("labels chosen by the pre-trained network's smallest margins between its two most likely classes; per class "
+            log("labels chosen by the pre-trained network's smallest margins between its two most likely classes"
+                + (perPredictedClass ? ", in turn from each class it predicts" : "") + "; per class (the generator's labels) "
                 + zip(Emotion.allCases, counts).map { "\($0.rawValue) \($1)" }.joined(separator: ", "))
         }
         let labelled = split.labelled, validation = split.validation, training = split.training

@@ -52,7 +52,8 @@ struct TransferExperimentCommand: ParsableCommand {
             of the labelled ones (no label of the unlabelled children is used).
             --label-selection margin labels, instead of a random sample of each class,
             the children the pre-trained network is least sure of (the smallest gap
-            between its two most likely classes): the same number, for every arm.
+            between its two most likely classes): the same number, for every arm;
+            margin-per-class takes them in turn from each class the network predicts.
 
             Examples:
               .build/release/emomusik experiment transfer
@@ -140,8 +141,8 @@ struct TransferExperimentCommand: ParsableCommand {
     var alignClassPriors = false
     @Option(
         help: ArgumentHelp(
-            "Which training-pool children are labelled: random (a random sample of each class, the benchmark) or margin (those the pre-trained network is least sure of; same number).",
-            valueName: "random|margin"))
+            "Which training-pool children are labelled: random (a random sample of each class, the benchmark), margin (those the pre-trained network is least sure of; same number) or margin-per-class (the same, in turn from each class it predicts).",
+            valueName: "random|margin|margin-per-class"))
     var labelSelection = TransferExperiment.LabelSelection.stratifiedRandom
     @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2

@@ -116,7 +116,7 @@ struct CLIErrorTests {
             (["--pseudo-windows", "all"], "--pseudo-windows applies to self-training only; add --self-train ROUNDS (at least 1)."),
             (["--pseudo-true-labels"], "--pseudo-true-labels applies to self-training only; add --self-train ROUNDS (at least 1)."),
             (["--self-train", "1", "--pseudo-windows", "middle"], "The value 'middle' is invalid for '--pseudo-windows <apex|all>'"),
-            (["--label-selection", "hardest"], "The value 'hardest' is invalid for '--label-selection <random|margin>'"),
+            (["--label-selection", "hardest"], "The value 'hardest' is invalid for '--label-selection <random|margin|margin-per-class>'"),
             (["--label-selection", "margin", "--align-class-priors"], "--align-class-priors needs --label-selection random"),
         ]
         for (arguments, message) in cases {

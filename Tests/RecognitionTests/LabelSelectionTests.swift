@@ -19,6 +19,12 @@ struct LabelSelectionTests {
         #expect(Set(chosen) == [5, 3, 1])
         #expect(chosen == TransferExperiment.labelledBySmallestMargin(probabilities, count: 3, seed: 5))
         #expect(Set(TransferExperiment.labelledBySmallestMargin(probabilities, count: 4, seed: 9)) == [5, 3, 1, 2])
+        // In turn from each predicted class: class 0 (rows 5, 3, 1, 0 by margin; row 5's tie goes
+        // to the first class), class 1 (row 2), class 2 (row 4); with 4, class 0's second is next.
+        #expect(Set(TransferExperiment.labelledBySmallestMargin(probabilities, count: 3, perPredictedClass: true, seed: 5)) == [5, 2, 4])
+        #expect(Set(TransferExperiment.labelledBySmallestMargin(probabilities, count: 4, perPredictedClass: true, seed: 5)) == [5, 2, 4, 3])
+        // More than the pool holds: all of it, once.
+        #expect(TransferExperiment.labelledBySmallestMargin(probabilities, count: 9, perPredictedClass: true, seed: 5).sorted() == Array(0...5))
         // Equal margins go to the earlier row.
         #expect(TransferExperiment.labelledBySmallestMargin([[0.5, 0.5], [0.5, 0.5], [0.9, 0.1]], count: 1, seed: 1) == [0])
     }
