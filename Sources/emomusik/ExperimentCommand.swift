@@ -65,6 +65,8 @@ struct TransferExperimentCommand: ParsableCommand {
                 --ensemble-cache pre-2028.safetensors --ensemble-select 2
               emomusik experiment transfer --pretrained-cache pre-2026.safetensors \\
                 --skip-target-only --self-train 1 --pseudo-confidence 0.95
+              emomusik experiment transfer --pretrained-cache pre-2026.safetensors \\
+                --skip-target-only --align-class-priors
             """
     )
 
