@@ -284,10 +284,12 @@ struct TransferExperimentCommand: ParsableCommand {
             return String(format: "%.3f [%.3f, %.3f]", e.value, e.lower, e.upper)
         }
         print("target-domain test set: \(rows.first?.testSequences ?? 0) sequences from held-out subjects; 95 % bootstrap CIs by subject")
-        print("arm".padding(toLength: 50, withPad: " ", startingAt: 0) + "accuracy               macro-F1               macro AUC              stability              train s")
+        // Wide enough for the longest row name: a cut name could not tell two variants apart.
+        let armWidth = max(50, (rows.map(\.arm.count).max() ?? 0) + 2)
+        print("arm".padding(toLength: armWidth, withPad: " ", startingAt: 0) + "accuracy               macro-F1               macro AUC              stability              train s")
         for row in rows {
             print(
-                row.arm.padding(toLength: 50, withPad: " ", startingAt: 0)
+                row.arm.padding(toLength: armWidth, withPad: " ", startingAt: 0)
                     + [cell(row.accuracy), cell(row.macroF1), cell(row.macroAUC), cell(row.stability)]
                     .map { $0.padding(toLength: 23, withPad: " ", startingAt: 0) }.joined()
                     + String(format: "%.1f", row.trainingSeconds))
@@ -311,7 +313,8 @@ struct TransferExperimentCommand: ParsableCommand {
             guard let round = row.selfTraining else { continue }
             print(
                 "\n\(row.arm): \(round.pseudoLabels.reduce(0, +)) of \(round.candidates) unlabelled training-pool sequences pseudo-labelled by \(round.predictedBy); rule: \(round.rule)")
-            print("class".padding(toLength: 12, withPad: " ", startingAt: 0) + "pseudo-labels  right (the generator's label; for the record, not used)")
+            print("class".padding(toLength: 12, withPad: " ", startingAt: 0) + "pseudo-labels  right "
+                + (round.trainedOn == nil ? "(the generator's label; for the record, not used)" : "(the generator's label, which this control trains on)"))
             for (index, name) in round.classes.enumerated() {
                 print(
                     name.padding(toLength: 12, withPad: " ", startingAt: 0)
@@ -330,7 +333,7 @@ struct TransferExperimentCommand: ParsableCommand {
             for row in compared {
                 guard let versus = row.versusPlainB else { continue }
                 print(
-                    row.arm.padding(toLength: 50, withPad: " ", startingAt: 0)
+                    row.arm.padding(toLength: armWidth, withPad: " ", startingAt: 0)
                         + String(format: "macro-F1 %+.3f [%+.3f, %+.3f], above (b) in %.1f %% of resamples",
                                  versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
             }

@@ -71,4 +71,30 @@ struct CLIRecognitionTests {
         #expect(bad.stderr.contains("truncated.safetensors"))
         #expect(!bad.stderr.contains("Fatal error"))
     }
+
+    @Test("experiment transfer prints every variant of (b) by its whole name, with its paired difference to (b)",
+          .timeLimit(.minutes(5)))
+    func transferVariantsInText() throws {
+        let result = try CLI.run([
+            "experiment", "transfer", "--source-count", "14", "--target-count", "70", "--pretrain-epochs", "1",
+            "--fine-tune-epochs", "1", "--skip-target-only", "--self-train", "1", "--pseudo-confidence", "0.14",
+            "--pseudo-true-labels", "--align-class-priors", "--threads", "1",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let variants = [
+            "(b) pre-trained + fine-tuned, class priors aligned on the unlabelled pool",
+            "(b) control: the same sequences with generator labels, round 1 of 1",
+            "(b) control: the same sequences with generator labels, round 1 of 1, class priors aligned on the unlabelled pool",
+        ]
+        // Each variant appears whole, followed by its figures, in the table and in the paired list.
+        for name in variants {
+            #expect(lines.filter { $0.hasPrefix(name + " ") && $0.contains("[") }.count == 2, "\(name)")
+        }
+        let paired = try #require(lines.firstIndex { $0.hasPrefix("against (b) on the same test sequences") })
+        #expect(lines[(paired + 1)...].prefix(3).allSatisfy { $0.contains("macro-F1 ") && $0.contains("% of resamples") })
+        // The control's table says that it trains on the generator's labels.
+        #expect(result.stdout.contains("right (the generator's label, which this control trains on)"))
+        #expect(result.stderr.contains("CONTROL: trained on their generator labels"))
+    }
 }
