@@ -135,24 +135,27 @@ public struct TransferExperiment: Sendable {
             let labelled = Set(labelledIndices)
             return pool.indices.filter { !labelled.contains($0) }
         }
+
+        /// The same split with as many labelled sequences, chosen by
+        /// ``TransferExperiment/labelledBySmallestMargin(_:count:perPredictedClass:seed:)`` from
+        /// `poolProbabilities` (a network's class probabilities for each pool sequence, in pool
+        /// order); the validation count stays.
+        public func labellingLeastCertain(poolProbabilities: [[Double]], perPredictedClass: Bool, seed: UInt64) -> TargetSplit {
+            precondition(poolProbabilities.count == pool.count, "one probability row per pool sequence is needed")
+            var split = self
+            split.labelledIndices = TransferExperiment.labelledBySmallestMargin(
+                poolProbabilities, count: labelledIndices.count, perPredictedClass: perPredictedClass, seed: seed)
+            return split
+        }
     }
 
-    /// The target split of `c`: the same sequences for every arm and every option. The labelled
-    /// sequences are a stratified random sample of the pool, or, given `poolProbabilities` (a
-    /// network's class probabilities for each pool sequence, in pool order), as many chosen by
-    /// ``labelledBySmallestMargin(_:count:seed:)``.
-    public static func targetSplit(
-        _ c: Configuration, poolProbabilities: [[Double]]? = nil, perPredictedClass: Bool = false
-    ) -> TargetSplit {
+    /// The target split of `c`: the same sequences for every arm and every option; the labelled
+    /// ones a stratified random sample of the pool.
+    public static func targetSplit(_ c: Configuration) -> TargetSplit {
         let target = SyntheticExpressions(domain: .child, frames: c.frames).generate(count: c.targetCount, seed: c.seed &+ 1)
         let (pool, test) = target.split(byFraction: 1 - c.testFraction, seed: c.seed &+ 2)
         let sequences = pool.sequences
-        var labelled = subsetIndices(sequences, fraction: c.labelFraction, seed: c.seed &+ 3)
-        if let poolProbabilities {
-            precondition(poolProbabilities.count == sequences.count, "one probability row per pool sequence is needed")
-            labelled = labelledBySmallestMargin(
-                poolProbabilities, count: labelled.count, perPredictedClass: perPredictedClass, seed: c.seed &+ 3)
-        }
+        let labelled = subsetIndices(sequences, fraction: c.labelFraction, seed: c.seed &+ 3)
         let cut = max(1, Int((Double(labelled.count) * c.validationFraction).rounded()))
         return TargetSplit(pool: sequences, labelledIndices: labelled, validationCount: cut, test: test.sequences)
     }
@@ -300,22 +303,20 @@ public struct TransferExperiment: Sendable {
         // With uncertainty sampling the pre-trained network chooses which children are labelled,
         // so it comes first; otherwise after arm (a), as it always did.
         var pretrainedFirst: (model: EmotionNetModel, seconds: Double)?
-        let split: TargetSplit
+        var split = Self.targetSplit(c)
         switch c.labelSelection {
         case .stratifiedRandom:
-            split = Self.targetSplit(c)
+            break
         case .smallestMargin, .smallestMarginPerClass:
             let pretrained = pretrain()
             pretrainedFirst = pretrained
-            let pool = Self.targetSplit(c).pool
             let perPredictedClass = c.labelSelection == .smallestMarginPerClass
-            split = Self.targetSplit(
-                c,
-                poolProbabilities: pool.map { sequence in
+            split = split.labellingLeastCertain(
+                poolProbabilities: split.pool.map { sequence in
                     let window = RecognitionSamples.window(sequence)
                     return pretrained.model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
                 },
-                perPredictedClass: perPredictedClass)
+                perPredictedClass: perPredictedClass, seed: c.seed &+ 3)
             let counts = RecognitionSamples.labels(split.labelled).reduce(into: [Int](repeating: 0, count: Emotion.allCases.count)) { $0[$1] += 1 }
             log("labels chosen by the pre-trained network's smallest margins between its two most likely classes"
                 + (perPredictedClass ? ", in turn from each class it predicts" : "") + "; per class (the generator's labels) "
@@ -500,8 +501,8 @@ public struct TransferExperiment: Sendable {
         // The unlabelled part of the training pool, each read through its apex-centred window as
         // the test reads a sequence (landmarks only, no label): self-training's candidates and
         // what class-prior alignment fits to.
-        let candidates = split.unlabelledIndices
-        let candidateWindows = candidates.map { RecognitionSamples.window(split.pool[$0]) }
+        let candidates = split.unlabelledIndices.map { split.pool[$0] }
+        let candidateWindows = candidates.map(RecognitionSamples.window)
         func poolProbabilities(_ predictors: [EmotionNetModel]) -> [[Double]] {
             candidateWindows.map { window in
                 RecognitionEvaluation.averageProbabilities(
@@ -553,12 +554,12 @@ public struct TransferExperiment: Sendable {
         if c.selfTrainRounds > 0 {
             let rounds = c.selfTrainRounds
             // The generator's labels of the candidates: for the record lines only.
-            let truthForTheRecord = RecognitionSamples.labels(candidates.map { split.pool[$0] })
+            let truthForTheRecord = RecognitionSamples.labels(candidates)
             var predictors = armB.kept.map { fineTuned.models[$0] }
             var predictedBy = "arm (b)"
             for round in 1...rounds {
                 let chosen = c.pseudoLabelRule.select(poolProbabilities(predictors))
-                let pseudoLabelled = Self.pseudoLabelledSamples(chosen, of: candidates.map { split.pool[$0] }, c)
+                let pseudoLabelled = Self.pseudoLabelledSamples(chosen, of: candidates, c)
                 var perClass = [Int](repeating: 0, count: classes.count), correct = perClass
                 for choice in chosen {
                     perClass[choice.label] += 1

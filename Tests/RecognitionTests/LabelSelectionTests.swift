@@ -36,7 +36,7 @@ struct LabelSelectionTests {
         let random = TransferExperiment.targetSplit(c)
         // A made-up network that is least sure about every pool sequence whose index is a multiple of 3.
         let probabilities = random.pool.indices.map { $0 % 3 == 0 ? [0.3, 0.29, 0.1, 0.1, 0.1, 0.1, 0.01] : [0.9, 0.02, 0.02, 0.02, 0.02, 0.01, 0.01] }
-        let margin = TransferExperiment.targetSplit(c, poolProbabilities: probabilities)
+        let margin = random.labellingLeastCertain(poolProbabilities: probabilities, perPredictedClass: false, seed: 5)
         #expect(margin.labelledIndices.count == random.labelledIndices.count)
         #expect(margin.labelledIndices.count < random.pool.indices.filter { $0 % 3 == 0 }.count)
         #expect(margin.validationCount == random.validationCount)
