@@ -72,6 +72,40 @@ public struct LearningRateSchedule: Sendable, Equatable {
     }
 }
 
+/// Which weights the model holds when training ends.
+public enum CheckpointRule: Sendable, Codable, Equatable, CustomStringConvertible {
+    /// The epoch with the best validation score (the first of equal ones), with early stopping
+    /// after `patience` epochs without a better one; the last epoch without validation.
+    case bestValidation
+    /// The mean of the weights at the end of each of the last `k` epochs (k = 1: the last epoch's),
+    /// all epochs run. Over the cosine schedule's tail this is stochastic weight averaging
+    /// (Izmailov et al. 2018); with layer norm and no batch statistics the average needs no
+    /// recomputed statistics. Validation is still scored and reported, but neither chooses nor stops.
+    /// Meant for when the validation score saturates: the first epoch to reach 1.000 is then an
+    /// arbitrary point of the run, at a high learning rate.
+    case averageOfLastEpochs(Int)
+
+    /// `best`, `last` or `average-last-K` (the command-line spelling).
+    public var description: String {
+        switch self {
+        case .bestValidation: "best"
+        case .averageOfLastEpochs(1): "last"
+        case .averageOfLastEpochs(let k): "average-last-\(k)"
+        }
+    }
+
+    /// Parses ``description``'s spelling; nil for anything else (or a count below 1).
+    public init?(_ text: String) {
+        switch text {
+        case "best": self = .bestValidation
+        case "last": self = .averageOfLastEpochs(1)
+        default:
+            guard text.hasPrefix("average-last-"), let k = Int(text.dropFirst("average-last-".count)), k >= 1 else { return nil }
+            self = .averageOfLastEpochs(k)
+        }
+    }
+}
+
 /// Optimisation settings.
 public struct TrainerConfig: Sendable, Codable, Equatable {
     public var epochs: Int
@@ -99,12 +133,14 @@ public struct TrainerConfig: Sendable, Codable, Equatable {
     public var graphLearningRateMultiplier: Float
     /// Seed of shuffling and of the augmentation hook's generator.
     public var seed: UInt64
+    /// Which weights the model keeps at the end.
+    public var checkpoint: CheckpointRule
 
     public init(
         epochs: Int = 60, batchSize: Int = 16, learningRate: Float = 1e-3, weightDecay: Float = 1e-2, beta1: Float = 0.9,
         beta2: Float = 0.999, adamEpsilon: Float = 1e-8, warmupFraction: Float = 0.05, minLearningRateFraction: Float = 0.05,
         labelSmoothing: Float = 0.05, classWeighting: Bool = true, gradientClipNorm: Float? = 5, patience: Int = 12,
-        graphLearningRateMultiplier: Float = 1, seed: UInt64 = 1
+        graphLearningRateMultiplier: Float = 1, seed: UInt64 = 1, checkpoint: CheckpointRule = .bestValidation
     ) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -121,6 +157,10 @@ public struct TrainerConfig: Sendable, Codable, Equatable {
         self.patience = patience
         self.graphLearningRateMultiplier = graphLearningRateMultiplier
         self.seed = seed
+        self.checkpoint = checkpoint
+        if case .averageOfLastEpochs(let k) = checkpoint {
+            precondition(k >= 1 && k <= epochs, "CheckpointRule.averageOfLastEpochs needs 1 ≤ k ≤ epochs (\(epochs)), not \(k)")
+        }
     }
 }
 
@@ -144,9 +184,12 @@ public struct EpochProgress: Sendable, Equatable {
 public struct TrainingReport: Sendable, Equatable {
     public var history: [EpochProgress]
     /// 1-based epoch whose weights the model holds at the end (the best validation score; the last
-    /// epoch without validation).
+    /// epoch without validation, or the last of an average).
     public var bestEpoch: Int
+    /// The best validation score (of any epoch, also when the rule keeps an average).
     public var bestScore: Double?
+    /// Epochs whose weights were averaged into the model's (1: one epoch's weights).
+    public var averagedEpochs: Int
     public var stoppedEarly: Bool
     /// Training samples processed per second (forward + backward + update), over the whole run.
     public var samplesPerSecond: Double
@@ -255,8 +298,8 @@ public final class Trainer {
         }
     }
 
-    /// Trains for up to `config.epochs` epochs and leaves the model holding the weights of the best
-    /// epoch.
+    /// Trains for up to `config.epochs` epochs and leaves the model holding the weights
+    /// `config.checkpoint` asks for: by default those of the best epoch.
     ///
     /// - Parameters:
     ///   - validation: held-out samples; scored with `validate` if given, else with ``macroF1(of:on:)``.
@@ -288,6 +331,21 @@ public final class Trainer {
         var trainingTime = Duration.zero
         var processed = 0
         var order = Array(samples.indices)
+        // With an average of the last epochs: their running sums (in Double, so the mean does not
+        // depend on the order of additions more than it must).
+        var averagedCount: Int?
+        if case .averageOfLastEpochs(let k) = config.checkpoint { averagedCount = k }
+        var sums: [[Double]] = []
+        var averaged = 0
+        func accumulate() {
+            if sums.isEmpty { sums = parameters.map { [Double](repeating: 0, count: $0.parameter.value.count) } }
+            for (i, (_, p)) in parameters.enumerated() {
+                p.value.storage.withUnsafeBufferPointer { w in
+                    for j in 0..<w.count { sums[i][j] += Double(w[j]) }
+                }
+            }
+            averaged += 1
+        }
         for epoch in 1...config.epochs {
             let start = clock.now
             order.shuffle(using: &rng)
@@ -311,6 +369,12 @@ public final class Trainer {
                 validationScore: score, learningRate: rate, seconds: seconds)
             history.append(report)
             progress?(report)
+            if let keep = averagedCount {
+                if let score, bestScore.map({ score > $0 }) ?? true { bestScore = score }
+                bestEpoch = epoch
+                if epoch > config.epochs - keep { accumulate() }
+                continue
+            }
             if let score {
                 if bestScore == nil || score > bestScore! {
                     bestScore = score
@@ -324,11 +388,17 @@ public final class Trainer {
                 bestEpoch = epoch
             }
         }
-        if scorer != nil && !bestWeights.isEmpty {
+        if averaged > 1 {
+            for (i, (_, p)) in parameters.enumerated() {
+                p.value.storage.withUnsafeMutableBufferPointer { w in
+                    for j in 0..<w.count { w[j] = Float(sums[i][j] / Double(averaged)) }
+                }
+            }
+        } else if averagedCount == nil && scorer != nil && !bestWeights.isEmpty {
             for (p, w) in zip(parameters, bestWeights) { p.parameter.value = w }
         }
         return TrainingReport(
-            history: history, bestEpoch: bestEpoch, bestScore: bestScore, stoppedEarly: stoppedEarly,
+            history: history, bestEpoch: bestEpoch, bestScore: bestScore, averagedEpochs: max(averaged, 1), stoppedEarly: stoppedEarly,
             samplesPerSecond: Double(processed) / max(trainingTime.seconds, 1e-9))
     }
 

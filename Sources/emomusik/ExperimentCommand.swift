@@ -16,6 +16,11 @@ struct ExperimentCommand: ParsableCommand {
 
 extension TransferExperiment.LabelSelection: ExpressibleByArgument {}
 
+extension CheckpointRule: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
+}
+
 struct TransferExperimentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transfer",
@@ -83,6 +88,11 @@ struct TransferExperimentCommand: ParsableCommand {
     @Option(help: "Pre-training augmentation: SD of the aspect-ratio drift (out-of-plane head turns).") var pretrainAspect: Float = TransferExperiment.Configuration().pretrainAugmentation.aspectDrift
     @Option(help: "Pre-training augmentation: highest speed-up of a posed-adult sequence (1: none).")
     var pretrainSpeed = TransferExperiment.Configuration().pretrainSpeedUp
+    @Option(
+        help: ArgumentHelp(
+            "Pre-trained weights (b) starts from: best (the first epoch with the best posed-adult validation score), last (the last epoch's) or average-last-K (the mean of the last K epochs' weights; 1 ≤ K ≤ --pretrain-epochs).",
+            valueName: "best|last|average-last-K"))
+    var pretrainCheckpoint = TransferExperiment.Configuration().pretrainCheckpoint
     @Option(help: "Fine-tuning augmentation: SD of the aspect-ratio drift.") var fineTuneAspect: Float = TransferExperiment.Configuration().fineTuneAugmentation.aspectDrift
     @Option(help: "Pre-training augmentation: lowest per-region intensity factor (1: none).") var pretrainRegion: Float = TransferExperiment.Configuration().pretrainAugmentation.regionIntensity.lowerBound
     @Option(help: "Fine-tuning augmentation: lowest per-region intensity factor (1: none).") var fineTuneRegion: Float = TransferExperiment.Configuration().fineTuneAugmentation.regionIntensity.lowerBound
@@ -154,6 +164,9 @@ struct TransferExperimentCommand: ParsableCommand {
         guard sourceCount >= 14, targetCount >= 28 else { throw ValidationError("Use at least 14 source and 28 target sequences.") }
         guard pretrainSpeed >= 1, pretrainSpeed <= 4 else {
             throw ValidationError("--pretrain-speed must be from 1 (no speed-up) to 4, not \(pretrainSpeed).")
+        }
+        if case .averageOfLastEpochs(let k) = pretrainCheckpoint, k > pretrainEpochs {
+            throw ValidationError("--pretrain-checkpoint average-last-\(k) averages more epochs than --pretrain-epochs runs (\(pretrainEpochs)).")
         }
         guard labelFraction > 0, labelFraction <= 1 else { throw ValidationError("--label-fraction must be in (0, 1].") }
         guard (0...Self.maximumSelfTrainingRounds).contains(selfTrain) else {
@@ -242,6 +255,7 @@ struct TransferExperimentCommand: ParsableCommand {
             regionIntensity: min(fineTuneRegion, 1)...max(fineTuneRegion, fineTuneRegion < 1 ? 1.2 : 1), shapeSD: fineTuneShape, jitter: fineTuneJitter,
             aspectDrift: fineTuneAspect)
         configuration.pretrainSpeedUp = pretrainSpeed
+        configuration.pretrainCheckpoint = pretrainCheckpoint
         configuration.sourceMixCount = sourceMix
         configuration.graphRateWhileFineTuning = graphRate
         configuration.fineTuneLearningRate = fineTuneRate

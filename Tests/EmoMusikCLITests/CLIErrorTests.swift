@@ -103,7 +103,7 @@ struct CLIErrorTests {
         #expect(word.stderr.contains("The value 'best' is invalid for '--ensemble-select <k>'"))
     }
 
-    @Test("experiment transfer refuses bad self-training values, naming the option")
+    @Test("experiment transfer refuses bad self-training, label and checkpoint values, naming the option")
     func selfTrainingValues() throws {
         let cases: [([String], String)] = [
             (["--self-train", "6"], "--self-train must be from 0 (none) to 5 rounds, not 6."),
@@ -118,6 +118,10 @@ struct CLIErrorTests {
             (["--self-train", "1", "--pseudo-windows", "middle"], "The value 'middle' is invalid for '--pseudo-windows <apex|all>'"),
             (["--label-selection", "hardest"], "The value 'hardest' is invalid for '--label-selection <random|margin|margin-per-class>'"),
             (["--label-selection", "margin", "--align-class-priors"], "--align-class-priors needs --label-selection random"),
+            (["--pretrain-checkpoint", "average-last-0"],
+             "The value 'average-last-0' is invalid for '--pretrain-checkpoint <best|last|average-last-K>'"),
+            (["--pretrain-checkpoint", "average-last-30"],
+             "--pretrain-checkpoint average-last-30 averages more epochs than --pretrain-epochs runs (20)."),
         ]
         for (arguments, message) in cases {
             let result = try CLI.run(["experiment", "transfer"] + arguments)

@@ -114,6 +114,56 @@ import Testing
         #expect(model.namedParameters.map(\.parameter.value) == atBest)
     }
 
+    /// Trains the tiny problem for `epochs` epochs under `checkpoint`, with validation scores
+    /// `scores` (one per epoch), and returns the report, the model's final weights and the weights
+    /// the model held at the end of every epoch.
+    static func trainRecordingEpochs(checkpoint: CheckpointRule, epochs: Int, scores: [Double])
+        -> (report: TrainingReport, final: [Tensor], perEpoch: [[Tensor]])
+    {
+        let samples = syntheticProblem(count: 6, frames: 3, seed: 15)
+        let model = EmotionNetModel(config: tinyConfig(), adjacency: adjacency)
+        let trainer = Trainer(model: model, config: TrainerConfig(epochs: epochs, batchSize: 3, patience: 2, checkpoint: checkpoint))
+        var perEpoch: [[Tensor]] = []
+        let report = trainer.train(samples, validate: { m in
+            perEpoch.append(m.namedParameters.map(\.parameter.value))
+            return scores[perEpoch.count - 1]
+        })
+        return (report, model.namedParameters.map(\.parameter.value), perEpoch)
+    }
+
+    @Test func averageOfTheLastEpochsRunsEveryEpochAndKeepsTheMeanOfTheirWeights() throws {
+        // Validation peaks at epoch 2 and falls: the default rule would stop at epoch 4 and keep
+        // epoch 2. Averaging runs all six and ignores the scores.
+        let scores = [0.5, 0.9, 0.4, 0.3, 0.2, 0.1]
+        let (report, final, perEpoch) = Self.trainRecordingEpochs(checkpoint: .averageOfLastEpochs(3), epochs: 6, scores: scores)
+        #expect(!report.stoppedEarly && report.history.count == 6 && perEpoch.count == 6)
+        #expect(report.bestEpoch == 6 && report.bestScore == 0.9 && report.averagedEpochs == 3)
+        #expect(perEpoch[3] != perEpoch[5], "the epochs must differ for the average to mean anything")
+        for (index, tensor) in final.enumerated() {
+            for j in 0..<tensor.count {
+                let mean = (Double(perEpoch[3][index].storage[j]) + Double(perEpoch[4][index].storage[j]) + Double(perEpoch[5][index].storage[j])) / 3
+                #expect(abs(Double(tensor.storage[j]) - mean) <= 1e-6 * max(1, abs(mean)), "parameter \(index)[\(j)]")
+            }
+        }
+        // The last epoch's weights, whatever validation said.
+        let last = Self.trainRecordingEpochs(checkpoint: .averageOfLastEpochs(1), epochs: 6, scores: scores)
+        #expect(last.final == last.perEpoch[5] && last.report.averagedEpochs == 1 && last.report.bestEpoch == 6)
+        // The default on the same scores: stops early and keeps epoch 2.
+        let best = Self.trainRecordingEpochs(checkpoint: .bestValidation, epochs: 6, scores: scores)
+        #expect(best.report.stoppedEarly && best.report.bestEpoch == 2 && best.final == best.perEpoch[1])
+    }
+
+    @Test func checkpointRulesReadAndWriteTheirCommandLineSpelling() {
+        for rule in [CheckpointRule.bestValidation, .averageOfLastEpochs(1), .averageOfLastEpochs(10)] {
+            #expect(CheckpointRule(rule.description) == rule)
+        }
+        #expect(CheckpointRule.averageOfLastEpochs(1).description == "last")
+        #expect(CheckpointRule("average-last-1") == .averageOfLastEpochs(1))
+        for bad in ["", "average-last-0", "average-last--2", "average-last-x", "average", "Best"] {
+            #expect(CheckpointRule(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func scheduleAndClassWeights() {
         let schedule = LearningRateSchedule(peak: 1e-3, warmupSteps: 4, totalSteps: 14, floorFraction: 0.1)
         #expect(abs(schedule.rate(atStep: 0) - 2.5e-4) < 1e-9)

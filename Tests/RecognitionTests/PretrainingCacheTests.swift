@@ -46,6 +46,20 @@ struct PretrainingCacheTests {
         #expect(TransferExperiment.pretrainingKey(fast).contains("\"speedUp\":2"))
     }
 
+    @Test("a pre-training checkpoint other than the best epoch changes the key; the best epoch's is as before")
+    func checkpointKey() {
+        let c = TransferExperiment.Configuration()
+        let key = TransferExperiment.pretrainingKey(c)
+        #expect(!key.contains("checkpoint"))
+        var last = c
+        last.pretrainCheckpoint = .averageOfLastEpochs(1)
+        var average = c
+        average.pretrainCheckpoint = .averageOfLastEpochs(10)
+        #expect(TransferExperiment.pretrainingKey(last).contains("\"checkpoint\":\"last\""))
+        #expect(TransferExperiment.pretrainingKey(average).contains("\"checkpoint\":\"average-last-10\""))
+        #expect(Set([key, TransferExperiment.pretrainingKey(last), TransferExperiment.pretrainingKey(average)]).count == 3)
+    }
+
     @Test("sped-up source sequences: seeded, each by its own factor within the range")
     func spedUpSources() {
         let sequences = SyntheticExpressions(domain: .posedAdult, frames: 48).generate(count: 20, seed: 4).sequences
