@@ -331,8 +331,8 @@ public final class Trainer {
         var trainingTime = Duration.zero
         var processed = 0
         var order = Array(samples.indices)
-        // With an average of the last epochs: their running sums (in Double, so the mean does not
-        // depend on the order of additions more than it must).
+        // With an average of the last epochs: the sums of their weights, in Double so that K
+        // float32 snapshots add up without rounding.
         var averagedCount: Int?
         if case .averageOfLastEpochs(let k) = config.checkpoint { averagedCount = k }
         var sums: [[Double]] = []

@@ -26,8 +26,9 @@ public struct TransferExperiment: Sendable {
         public var seed: UInt64 = 2026
         public var pretrainEpochs = 20
         /// Which pre-training weights arm (b) starts from. The posed adults' validation macro-F1
-        /// reaches 1.000 by about the tenth of 20 epochs and stays there, so the default (the best
-        /// epoch, the first of equal ones) keeps a mid-run epoch.
+        /// reaches 1.000 well before the last of the 20 epochs and mostly stays there, so the
+        /// default (the best epoch, the first of equal ones) keeps whichever epoch got there first
+        /// (epochs 10–17 on the benchmark seeds; docs/recognition-ceiling.md, section 6.8).
         public var pretrainCheckpoint = CheckpointRule.bestValidation
         public var fineTuneEpochs = 60
         /// Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).
