@@ -54,6 +54,14 @@ public struct TransferExperiment: Sendable {
         /// Epochs without a better validation score before fine-tuning (and the target-only arm)
         /// stop; the validation set is small, so its score is noisy.
         public var fineTunePatience = 60
+        /// Which weights fine-tuning (arm (b), its rounds of self-training) and arm (a) keep. The
+        /// default chooses the epoch on the few labelled validation sequences; an average of the
+        /// last epochs needs no choice.
+        public var fineTuneCheckpoint = CheckpointRule.bestValidation
+        /// Train on the labelled validation sequences as well (every label trains; their score is
+        /// still logged each epoch, on sequences now trained on). Only with a `fineTuneCheckpoint`
+        /// that does not choose by validation, and without `ensembleSelect`.
+        public var trainOnValidationLabels = false
         /// Start the fine-tuned classifier from fresh weights instead of the source's.
         public var reinitialiseClassifier = false
         /// Fine-tunings from the pre-trained network, each with its own data order and
@@ -330,8 +338,19 @@ public struct TransferExperiment: Sendable {
                 + (perPredictedClass ? ", in turn from each class it predicts" : "") + "; per class (the generator's labels) "
                 + zip(Emotion.allCases, counts).map { "\($0.rawValue) \($1)" }.joined(separator: ", "))
         }
-        let labelled = split.labelled, validation = split.validation, training = split.training
-        log("target: \(split.pool.count) training-pool sequences, \(labelled.count) labelled (\(training.count) to train, \(validation.count) to choose the epoch), \(split.test.count) test sequences from held-out subjects")
+        precondition(!c.trainOnValidationLabels || (c.fineTuneCheckpoint != .bestValidation && c.ensembleSelect == nil),
+                     "training on the validation labels needs a fine-tuning checkpoint that does not choose by them")
+        let labelled = split.labelled, validation = split.validation
+        let training = c.trainOnValidationLabels ? labelled : split.training
+        log("target: \(split.pool.count) training-pool sequences, \(labelled.count) labelled "
+            + (c.trainOnValidationLabels
+                ? "(all \(training.count) to train; the \(validation.count) validation ones also scored each epoch, choosing nothing)"
+                : "(\(training.count) to train, \(validation.count) to choose the epoch)")
+            + ", \(split.test.count) test sequences from held-out subjects")
+        if case .averageOfLastEpochs(let k) = c.fineTuneCheckpoint {
+            log((k == 1 ? "fine-tuning keeps its last epoch's weights" : "fine-tuning keeps the mean of its last \(k) epochs' weights")
+                + ", whatever the validation score")
+        }
 
         let trainSamples = c.fineTuneWindowStride > 0
             ? training.flatMap { RecognitionSamples.samples($0, stride: c.fineTuneWindowStride) }
@@ -345,7 +364,9 @@ public struct TransferExperiment: Sendable {
         let fineTuneAugment = Self.hook(c.fineTuneAugmentation)
         if c.runTargetOnly {
             let targetOnly = EmotionNetModel(config: c.network, adjacency: adjacency)
-            _ = Trainer(model: targetOnly, config: TrainerConfig(epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4))
+            _ = Trainer(
+                model: targetOnly,
+                config: TrainerConfig(epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4, checkpoint: c.fineTuneCheckpoint))
                 .train(
                     trainSamples, validation: validationSamples, augment: fineTuneAugment,
                     progress: { log("(a) target only: \(Self.describe($0))") })
@@ -412,7 +433,7 @@ public struct TransferExperiment: Sendable {
                         model: model,
                         config: TrainerConfig(
                             epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
-                            graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: seed)
+                            graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: seed, checkpoint: c.fineTuneCheckpoint)
                     ).train(
                         samples, validation: validationSamples, augment: fineTuneAugment,
                         progress: { log("\(label): \(Self.describe($0))") })

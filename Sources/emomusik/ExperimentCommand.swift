@@ -105,6 +105,14 @@ struct TransferExperimentCommand: ParsableCommand {
     @Option(help: "Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).") var graphRate = TransferExperiment.Configuration().graphRateWhileFineTuning
     @Option(help: "Peak fine-tuning learning rate.") var fineTuneRate = TransferExperiment.Configuration().fineTuneLearningRate
     @Option(help: "Fine-tuning epochs without a better validation score before stopping.") var fineTunePatience = TransferExperiment.Configuration().fineTunePatience
+    @Option(
+        help: ArgumentHelp(
+            "Weights fine-tuning and arm (a) keep: best (the first epoch with the best score on the labelled validation children), last, or average-last-K (the mean of the last K epochs' weights; 1 ≤ K ≤ --fine-tune-epochs).",
+            valueName: "best|last|average-last-K"))
+    var fineTuneCheckpoint = TransferExperiment.Configuration().fineTuneCheckpoint
+    @Flag(
+        help: "Train on the labelled validation children too (every label trains). Needs --fine-tune-checkpoint last or average-last-K, which choose nothing by them.")
+    var trainOnValidationLabels = false
     @Flag(help: "Start the fine-tuned classifier from fresh weights.") var reinitialiseClassifier = false
     @Option(help: "Fine-tunings averaged into arm (b) (a uniform model soup; 1: one fine-tuning).")
     var fineTuneRuns = TransferExperiment.Configuration().fineTuneRuns
@@ -167,6 +175,17 @@ struct TransferExperimentCommand: ParsableCommand {
         }
         if case .averageOfLastEpochs(let k) = pretrainCheckpoint, k > pretrainEpochs {
             throw ValidationError("--pretrain-checkpoint average-last-\(k) averages more epochs than --pretrain-epochs runs (\(pretrainEpochs)).")
+        }
+        if case .averageOfLastEpochs(let k) = fineTuneCheckpoint, k > fineTuneEpochs {
+            throw ValidationError("--fine-tune-checkpoint average-last-\(k) averages more epochs than --fine-tune-epochs runs (\(fineTuneEpochs)).")
+        }
+        if trainOnValidationLabels {
+            guard fineTuneCheckpoint != .bestValidation else {
+                throw ValidationError("--train-on-validation-labels needs --fine-tune-checkpoint last or average-last-K: with best, those children choose the epoch.")
+            }
+            guard ensembleSelect == nil else {
+                throw ValidationError("--train-on-validation-labels cannot be used with --ensemble-select, which chooses networks on those children.")
+            }
         }
         guard labelFraction > 0, labelFraction <= 1 else { throw ValidationError("--label-fraction must be in (0, 1].") }
         guard (0...Self.maximumSelfTrainingRounds).contains(selfTrain) else {
@@ -256,6 +275,8 @@ struct TransferExperimentCommand: ParsableCommand {
             aspectDrift: fineTuneAspect)
         configuration.pretrainSpeedUp = pretrainSpeed
         configuration.pretrainCheckpoint = pretrainCheckpoint
+        configuration.fineTuneCheckpoint = fineTuneCheckpoint
+        configuration.trainOnValidationLabels = trainOnValidationLabels
         configuration.sourceMixCount = sourceMix
         configuration.graphRateWhileFineTuning = graphRate
         configuration.fineTuneLearningRate = fineTuneRate

@@ -122,6 +122,12 @@ struct CLIErrorTests {
              "The value 'average-last-0' is invalid for '--pretrain-checkpoint <best|last|average-last-K>'"),
             (["--pretrain-checkpoint", "average-last-30"],
              "--pretrain-checkpoint average-last-30 averages more epochs than --pretrain-epochs runs (20)."),
+            (["--fine-tune-checkpoint", "average-last-61"],
+             "--fine-tune-checkpoint average-last-61 averages more epochs than --fine-tune-epochs runs (60)."),
+            (["--train-on-validation-labels"],
+             "--train-on-validation-labels needs --fine-tune-checkpoint last or average-last-K: with best, those children choose the epoch."),
+            (["--train-on-validation-labels", "--fine-tune-checkpoint", "last", "--ensemble-select", "1"],
+             "--train-on-validation-labels cannot be used with --ensemble-select, which chooses networks on those children."),
         ]
         for (arguments, message) in cases {
             let result = try CLI.run(["experiment", "transfer"] + arguments)

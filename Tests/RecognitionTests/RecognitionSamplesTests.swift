@@ -79,6 +79,28 @@ struct RecognitionSamplesTests {
         #expect(lines.contains { $0.contains("pre-training on posed adults: epoch 2") })
     }
 
+    @Test("checkpoint rules: the last pre-training epoch, every label trained on, the mean of the last fine-tuning epochs")
+    func checkpointRulesEndToEnd() {
+        var configuration = Self.quickVariantExperiment()
+        configuration.pretrainEpochs = 2
+        configuration.pretrainCheckpoint = .averageOfLastEpochs(1)
+        configuration.fineTuneEpochs = 3
+        configuration.fineTunePatience = 1
+        configuration.fineTuneCheckpoint = .averageOfLastEpochs(2)
+        configuration.trainOnValidationLabels = true
+        let split = TransferExperiment.targetSplit(configuration)
+        #expect(split.validationCount >= 1 && split.training.count < split.labelled.count)
+        var lines: [String] = []
+        let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
+        #expect(arms.map(\.name) == ["(b) pre-trained + fine-tuned", "(c) logistic regression, apex landmarks"])
+        #expect(lines.contains("(b) pre-trained network: the weights of epoch 2 (the last)"))
+        #expect(lines.contains { $0.contains("\(split.labelled.count) labelled (all \(split.labelled.count) to train; the \(split.validationCount) validation ones") })
+        #expect(lines.contains("fine-tuning keeps the mean of its last 2 epochs' weights, whatever the validation score"))
+        // Every epoch runs: patience 1 stops nothing when validation chooses nothing.
+        #expect((1...3).allSatisfy { epoch in lines.contains { $0.hasPrefix("(b) fine-tuning on children: epoch \(epoch) ") } })
+        #expect((0...1).contains(arms[0].report.macroF1.value))
+    }
+
     @Test("with several fine-tunings, arm (b) is the weight average of networks fine-tuned in different orders")
     func fineTuningSoup() throws {
         var configuration = Self.tinyExperiment()
