@@ -456,8 +456,9 @@ public struct TransferExperiment: Sendable {
                     let score = EnsembleSelection.Score(
                         probabilities: evaluation.outputs(fineTuned, on: validation).probabilities,
                         truth: RecognitionSamples.labels(validation), classNames: Emotion.allCases.map(\.rawValue))
-                    log(String(format: "%@ ensemble member %d (source seed %llu) fine-tuned, alone on the target test set: macro-F1 %.3f; on the %d labelled validation sequences: macro-F1 %.3f, mean log-likelihood %.3f",
-                               stage, index + 1, member.seed, single.macroF1.value, validation.count, score.macroF1, score.logLikelihood))
+                    log(String(format: "%@ ensemble member %d (source seed %llu) fine-tuned, alone on the target test set: macro-F1 %.3f; on the %d labelled validation sequences%@: macro-F1 %.3f, mean log-likelihood %.3f",
+                               stage, index + 1, member.seed, single.macroF1.value, validation.count,
+                               c.trainOnValidationLabels ? " (trained on)" : "", score.macroF1, score.logLikelihood))
                     testOutputs.append(outputs)
                     validationScores.append(score)
                 }
