@@ -62,6 +62,10 @@ public struct TransferExperiment: Sendable {
         /// still logged each epoch, on sequences now trained on). Only with a `fineTuneCheckpoint`
         /// that does not choose by validation, and without `ensembleSelect`.
         public var trainOnValidationLabels = false
+        /// A control for experiments with `fineTuneCheckpoint` or `trainOnValidationLabels`: adds
+        /// a row with the same networks fine-tuned as by default (the best validation epoch, the
+        /// validation labels held out) and its paired difference to this run's (b).
+        public var compareWithDefaultFineTuning = false
         /// Start the fine-tuned classifier from fresh weights instead of the source's.
         public var reinitialiseClassifier = false
         /// Fine-tunings from the pre-trained network, each with its own data order and
@@ -352,9 +356,14 @@ public struct TransferExperiment: Sendable {
                 + ", whatever the validation score")
         }
 
-        let trainSamples = c.fineTuneWindowStride > 0
-            ? training.flatMap { RecognitionSamples.samples($0, stride: c.fineTuneWindowStride) }
-            : training.map(RecognitionSamples.sample)
+        /// The training samples of labelled sequences: every window holding the apex,
+        /// `fineTuneWindowStride` frames apart, or the apex-centred one.
+        func windows(_ sequences: [LandmarkSequence]) -> [TrainingSample] {
+            c.fineTuneWindowStride > 0
+                ? sequences.flatMap { RecognitionSamples.samples($0, stride: c.fineTuneWindowStride) }
+                : sequences.map(RecognitionSamples.sample)
+        }
+        let trainSamples = windows(training)
         let validationSamples = validation.map(RecognitionSamples.sample)
         let testSequences = split.test
         var arms: [Arm] = []
@@ -395,7 +404,7 @@ public struct TransferExperiment: Sendable {
             log(String(format: "(b) the pre-trained network%@ on the target test set before fine-tuning: macro-F1 %.3f; confusion (rows true) %@",
                        which, zeroShot.macroF1.value, zeroShot.confusion.counts.map { $0.map(String.init).joined(separator: " ") }.joined(separator: " | ")))
         }
-        var mixed = trainSamples
+        var sourceMix: [TrainingSample] = []
         if c.sourceMixCount > 0 {
             var rng = Xoshiro256(seed: c.seed &+ 8, stream: 0, index: 0)
             var pick = Array(sourceSamples.indices)
@@ -403,15 +412,16 @@ public struct TransferExperiment: Sendable {
             for i in pick.prefix(c.sourceMixCount) {
                 var sample = sourceSamples[i]
                 sample.weight = c.sourceMixWeight
-                mixed.append(sample)
+                sourceMix.append(sample)
             }
         }
+        let mixed = trainSamples + sourceMix
         let evaluation = RecognitionEvaluation(seed: c.seed, resamples: c.resamples)
 
         /// Every network fine-tuned from its pre-trained weights on `samples` (with several
         /// fine-tunings, their weight average) and, for an ensemble, each one's test outputs and
         /// validation score. `stage` opens every log line.
-        func fineTuneMembers(on samples: [TrainingSample], stage: String, what: String)
+        func fineTuneMembers(on samples: [TrainingSample], checkpoint: CheckpointRule, stage: String, what: String)
             -> (models: [EmotionNetModel], outputs: [RecognitionEvaluation.NetworkOutputs], scores: [EnsembleSelection.Score])
         {
             var fineTunedMembers: [EmotionNetModel] = []
@@ -433,7 +443,7 @@ public struct TransferExperiment: Sendable {
                         model: model,
                         config: TrainerConfig(
                             epochs: c.fineTuneEpochs, learningRate: c.fineTuneLearningRate, patience: c.fineTunePatience,
-                            graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: seed, checkpoint: c.fineTuneCheckpoint)
+                            graphLearningRateMultiplier: c.graphRateWhileFineTuning, seed: seed, checkpoint: checkpoint)
                     ).train(
                         samples, validation: validationSamples, augment: fineTuneAugment,
                         progress: { log("\(label): \(Self.describe($0))") })
@@ -569,15 +579,30 @@ public struct TransferExperiment: Sendable {
                 alignment: alignment)
         }
 
-        let fineTuned = fineTuneMembers(on: mixed, stage: "(b)", what: "on children")
+        let fineTuned = fineTuneMembers(on: mixed, checkpoint: c.fineTuneCheckpoint, stage: "(b)", what: "on children")
         let armB = combine(fineTuned.models, outputs: fineTuned.outputs, scores: fineTuned.scores, stage: "(b)", variant: "")
         arms.append(Arm(name: armB.name, report: armB.report, trainingSeconds: seconds(since: started, clock), ensemble: armB.summary))
-        let plainOutputs = c.selfTrainRounds > 0 || c.alignClassPriors
+        let plainOutputs = c.selfTrainRounds > 0 || c.alignClassPriors || c.compareWithDefaultFineTuning
             ? testOutputs(fineTuned.models, outputs: fineTuned.outputs, kept: armB.kept) : nil
         let plainPredictions = plainOutputs.map { RecognitionEvaluation.predictions($0.probabilities) } ?? []
         if c.alignClassPriors, let plainOutputs {
             arms.append(alignedArm(
                 armB.name, predictors: armB.kept.map { fineTuned.models[$0] }, test: plainOutputs, plain: plainPredictions, stage: "(b)"))
+        }
+        if c.compareWithDefaultFineTuning {
+            // The same networks, seeds and data orders, fine-tuned as without the options: on the
+            // labelled training sequences only, keeping the best validation epoch.
+            let stage = "(b) fine-tuned as by default:"
+            let reference = fineTuneMembers(
+                on: windows(split.training) + sourceMix, checkpoint: .bestValidation, stage: stage,
+                what: "on children (\(split.training.count) labelled, the best validation epoch)")
+            let arm = combine(
+                reference.models, outputs: reference.outputs, scores: reference.scores, stage: stage,
+                variant: " fine-tuned as by default (best validation epoch, validation labels held out)")
+            let outputs = testOutputs(reference.models, outputs: reference.outputs, kept: arm.kept)
+            arms.append(Arm(
+                name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
+                versusPlainB: compared(RecognitionEvaluation.predictions(outputs.probabilities), with: plainPredictions, stage: stage)))
         }
 
         // (b) with self-training: pseudo-labels for the unlabelled part of the training pool.
@@ -610,7 +635,7 @@ public struct TransferExperiment: Sendable {
                     pseudoLabels: perClass, correctForTheRecord: correct, accuracyForTheRecord: accuracy,
                     windows: windowChoice, trainedOn: control)
                 let what = c.pseudoLabelsFromGenerator ? "with their generator labels" : "pseudo-labelled"
-                let retrained = fineTuneMembers(on: mixed + pseudoLabelled, stage: stage, what: "on children + \(chosen.count) \(what)")
+                let retrained = fineTuneMembers(on: mixed + pseudoLabelled, checkpoint: c.fineTuneCheckpoint, stage: stage, what: "on children + \(chosen.count) \(what)")
                 let arm = combine(
                     retrained.models, outputs: retrained.outputs, scores: retrained.scores, stage: stage,
                     variant: c.pseudoLabelsFromGenerator

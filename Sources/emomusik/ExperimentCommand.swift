@@ -113,6 +113,9 @@ struct TransferExperimentCommand: ParsableCommand {
     @Flag(
         help: "Train on the labelled validation children too (every label trains). Needs --fine-tune-checkpoint last or average-last-K, which choose nothing by them.")
     var trainOnValidationLabels = false
+    @Flag(
+        help: "Add a row: the same networks fine-tuned as by default (best validation epoch, validation children held out), with its paired difference to (b).")
+    var compareDefaultFineTuning = false
     @Flag(help: "Start the fine-tuned classifier from fresh weights.") var reinitialiseClassifier = false
     @Option(help: "Fine-tunings averaged into arm (b) (a uniform model soup; 1: one fine-tuning).")
     var fineTuneRuns = TransferExperiment.Configuration().fineTuneRuns
@@ -178,6 +181,9 @@ struct TransferExperimentCommand: ParsableCommand {
         }
         if case .averageOfLastEpochs(let k) = fineTuneCheckpoint, k > fineTuneEpochs {
             throw ValidationError("--fine-tune-checkpoint average-last-\(k) averages more epochs than --fine-tune-epochs runs (\(fineTuneEpochs)).")
+        }
+        if compareDefaultFineTuning && fineTuneCheckpoint == .bestValidation && !trainOnValidationLabels {
+            throw ValidationError("--compare-default-fine-tuning compares with nothing here: (b) is fine-tuned as by default. Add --fine-tune-checkpoint last or average-last-K.")
         }
         if trainOnValidationLabels {
             guard fineTuneCheckpoint != .bestValidation else {
@@ -277,6 +283,7 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.pretrainCheckpoint = pretrainCheckpoint
         configuration.fineTuneCheckpoint = fineTuneCheckpoint
         configuration.trainOnValidationLabels = trainOnValidationLabels
+        configuration.compareWithDefaultFineTuning = compareDefaultFineTuning
         configuration.sourceMixCount = sourceMix
         configuration.graphRateWhileFineTuning = graphRate
         configuration.fineTuneLearningRate = fineTuneRate

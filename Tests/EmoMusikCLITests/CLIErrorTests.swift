@@ -124,6 +124,8 @@ struct CLIErrorTests {
              "--pretrain-checkpoint average-last-30 averages more epochs than --pretrain-epochs runs (20)."),
             (["--fine-tune-checkpoint", "average-last-61"],
              "--fine-tune-checkpoint average-last-61 averages more epochs than --fine-tune-epochs runs (60)."),
+            (["--compare-default-fine-tuning"],
+             "--compare-default-fine-tuning compares with nothing here: (b) is fine-tuned as by default."),
             (["--train-on-validation-labels"],
              "--train-on-validation-labels needs --fine-tune-checkpoint last or average-last-K: with best, those children choose the epoch."),
             (["--train-on-validation-labels", "--fine-tune-checkpoint", "last", "--ensemble-select", "1"],

@@ -79,7 +79,7 @@ struct RecognitionSamplesTests {
         #expect(lines.contains { $0.contains("pre-training on posed adults: epoch 2") })
     }
 
-    @Test("checkpoint rules: the last pre-training epoch, every label trained on, the mean of the last fine-tuning epochs")
+    @Test("checkpoint rules: the last pre-training epoch, every label trained on, the mean of the last fine-tuning epochs, and the default as a paired control")
     func checkpointRulesEndToEnd() {
         var configuration = Self.quickVariantExperiment()
         configuration.pretrainEpochs = 2
@@ -88,11 +88,23 @@ struct RecognitionSamplesTests {
         configuration.fineTunePatience = 1
         configuration.fineTuneCheckpoint = .averageOfLastEpochs(2)
         configuration.trainOnValidationLabels = true
+        configuration.compareWithDefaultFineTuning = true
         let split = TransferExperiment.targetSplit(configuration)
         #expect(split.validationCount >= 1 && split.training.count < split.labelled.count)
         var lines: [String] = []
         let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
-        #expect(arms.map(\.name) == ["(b) pre-trained + fine-tuned", "(c) logistic regression, apex landmarks"])
+        #expect(arms.map(\.name) == [
+            "(b) pre-trained + fine-tuned",
+            "(b) fine-tuned as by default (best validation epoch, validation labels held out)",
+            "(c) logistic regression, apex landmarks",
+        ])
+        // The control row: fine-tuned on the training labels only, compared on the same test set.
+        #expect(lines.contains { $0.hasPrefix("(b) fine-tuned as by default: fine-tuning on children (\(split.training.count) labelled, the best validation epoch): epoch 1 ") })
+        let versus = arms[1].versusPlainB
+        #expect(versus != nil)
+        if let versus {
+            #expect(abs(versus.difference.value - (arms[1].report.macroF1.value - arms[0].report.macroF1.value)) < 1e-9)
+        }
         #expect(lines.contains("(b) pre-trained network: the weights of epoch 2 (the last)"))
         #expect(lines.contains { $0.contains("\(split.labelled.count) labelled (all \(split.labelled.count) to train; the \(split.validationCount) validation ones") })
         #expect(lines.contains("fine-tuning keeps the mean of its last 2 epochs' weights, whatever the validation score"))
