@@ -269,6 +269,9 @@ public struct TransferExperiment: Sendable {
         /// A variant of (b) against (b) itself on the same test sequences: the difference of
         /// macro-F1 with a paired bootstrap interval by subject. Nil for (b) and the other arms.
         public var versusPlainB: PairedComparison?
+        /// Arm (b) against arm (a) on the same test sequences (the issue's comparison), with a
+        /// paired bootstrap interval by subject; only on (b)'s own row, when (a) ran.
+        public var versusTargetOnly: PairedComparison?
         /// The class-prior alignment of a row with aligned priors; nil for the others.
         public var alignment: ClassPriorAlignment?
     }
@@ -367,6 +370,8 @@ public struct TransferExperiment: Sendable {
         let validationSamples = validation.map(RecognitionSamples.sample)
         let testSequences = split.test
         var arms: [Arm] = []
+        /// Arm (a)'s test predictions, for the paired comparison with (b).
+        var targetOnlyPredictions: [Int]?
 
         // (a) Target only.
         var started = clock.now
@@ -380,6 +385,10 @@ public struct TransferExperiment: Sendable {
                     trainSamples, validation: validationSamples, augment: fineTuneAugment,
                     progress: { log("(a) target only: \(Self.describe($0))") })
             arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
+            targetOnlyPredictions = testSequences.map { sequence in
+                let window = RecognitionSamples.window(sequence)
+                return RecognitionEvaluation.argmax(targetOnly.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init))
+            }
         }
 
         // (b) Pre-train on the source, fine-tune on the same target labels. Its time counts the
@@ -550,13 +559,13 @@ public struct TransferExperiment: Sendable {
             }
         }
         /// A variant of (b) against (b) itself on the same test sequences, logged.
-        func compared(_ predictions: [Int], with plain: [Int], stage: String) -> PairedComparison {
+        func compared(_ predictions: [Int], with plain: [Int], stage: String, reference: String = "(b)") -> PairedComparison {
             let versus = PairedComparison(
                 classNames: classes, truth: testTruth, reference: plain, variant: predictions, clusters: testSubjects,
                 bootstrap: Bootstrap(resamples: c.resamples, seed: c.seed))
-            log(String(format: "%@ against (b) on the same %d test sequences: macro-F1 %+.3f [%+.3f, %+.3f] (paired bootstrap by subject), above in %.1f %% of resamples; %d predicted differently, %d right only now, %d right only in (b)",
-                       stage, testSequences.count, versus.difference.value, versus.difference.lower, versus.difference.upper,
-                       100 * versus.shareOfResamplesAbove, versus.disagreements, versus.onlyVariantRight, versus.onlyReferenceRight))
+            log(String(format: "%@ against %@ on the same %d test sequences: macro-F1 %+.3f [%+.3f, %+.3f] (paired bootstrap by subject), above in %.1f %% of resamples; %d predicted differently, %d right only now, %d right only in %@",
+                       stage, reference, testSequences.count, versus.difference.value, versus.difference.lower, versus.difference.upper,
+                       100 * versus.shareOfResamplesAbove, versus.disagreements, versus.onlyVariantRight, versus.onlyReferenceRight, reference))
             return versus
         }
         /// With ``Configuration/alignClassPriors``: the row of `name` with its class priors aligned
@@ -582,9 +591,12 @@ public struct TransferExperiment: Sendable {
         let fineTuned = fineTuneMembers(on: mixed, checkpoint: c.fineTuneCheckpoint, stage: "(b)", what: "on children")
         let armB = combine(fineTuned.models, outputs: fineTuned.outputs, scores: fineTuned.scores, stage: "(b)", variant: "")
         arms.append(Arm(name: armB.name, report: armB.report, trainingSeconds: seconds(since: started, clock), ensemble: armB.summary))
-        let plainOutputs = c.selfTrainRounds > 0 || c.alignClassPriors || c.compareWithDefaultFineTuning
+        let plainOutputs = c.selfTrainRounds > 0 || c.alignClassPriors || c.compareWithDefaultFineTuning || targetOnlyPredictions != nil
             ? testOutputs(fineTuned.models, outputs: fineTuned.outputs, kept: armB.kept) : nil
         let plainPredictions = plainOutputs.map { RecognitionEvaluation.predictions($0.probabilities) } ?? []
+        if let targetOnlyPredictions {
+            arms[arms.count - 1].versusTargetOnly = compared(plainPredictions, with: targetOnlyPredictions, stage: "(b)", reference: "(a)")
+        }
         if c.alignClassPriors, let plainOutputs {
             arms.append(alignedArm(
                 armB.name, predictors: armB.kept.map { fineTuned.models[$0] }, test: plainOutputs, plain: plainPredictions, stage: "(b)"))

@@ -242,6 +242,7 @@ struct TransferExperimentCommand: ParsableCommand {
         var ensemble: TransferExperiment.EnsembleSummary?
         var selfTraining: TransferExperiment.SelfTrainingSummary?
         var versusPlainB: PairedComparison?
+        var versusTargetOnly: PairedComparison?
         var alignment: ClassPriorAlignment?
     }
 
@@ -315,7 +316,7 @@ struct TransferExperimentCommand: ParsableCommand {
                 arm: $0.name, accuracy: $0.report.accuracy, macroF1: $0.report.macroF1, macroAUC: $0.report.macroAUC,
                 stability: $0.report.stability, testSequences: $0.report.samples, trainingSeconds: $0.trainingSeconds,
                 ensemble: $0.ensemble, selfTraining: $0.selfTraining, versusPlainB: $0.versusPlainB,
-                alignment: $0.alignment)
+                versusTargetOnly: $0.versusTargetOnly, alignment: $0.alignment)
         }
         if json {
             printJSON(rows)
@@ -368,6 +369,10 @@ struct TransferExperimentCommand: ParsableCommand {
                     + String(round.pseudoLabels.reduce(0, +)).padding(toLength: 15, withPad: " ", startingAt: 0)
                     + String(round.correctForTheRecord.reduce(0, +))
                     + (round.accuracyForTheRecord.map { String(format: " (%.3f)", $0) } ?? ""))
+        }
+        if let versus = rows.lazy.compactMap(\.versusTargetOnly).first {
+            print(String(format: "\n(b) against (a) on the same test sequences (paired bootstrap by subject): macro-F1 %+.3f [%+.3f, %+.3f], above (a) in %.1f %% of resamples",
+                         versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
         }
         let compared = rows.filter { $0.versusPlainB != nil }
         if !compared.isEmpty {

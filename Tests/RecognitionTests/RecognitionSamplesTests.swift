@@ -77,6 +77,14 @@ struct RecognitionSamplesTests {
             #expect(arm.report.stability != nil && arm.report.macroAUC != nil)
         }
         #expect(lines.contains { $0.contains("pre-training on posed adults: epoch 2") })
+        // (b) against (a) on the same test sequences, paired: its difference is the two rows'.
+        let versus = arms[1].versusTargetOnly
+        #expect(versus != nil && arms[0].versusTargetOnly == nil && arms[2].versusTargetOnly == nil)
+        if let versus {
+            #expect(abs(versus.difference.value - (arms[1].report.macroF1.value - arms[0].report.macroF1.value)) < 1e-9)
+            #expect(versus.difference.lower <= versus.difference.value + 1e-12 && versus.difference.value <= versus.difference.upper + 1e-12)
+        }
+        #expect(lines.contains { $0.hasPrefix("(b) against (a) on the same ") })
     }
 
     @Test("checkpoint rules: the last pre-training epoch, every label trained on, the mean of the last fine-tuning epochs, and the default as a paired control")
