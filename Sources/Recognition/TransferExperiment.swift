@@ -63,8 +63,9 @@ public struct TransferExperiment: Sendable {
         /// that does not choose by validation, and without `ensembleSelect`.
         public var trainOnValidationLabels = false
         /// A control for experiments with `fineTuneCheckpoint` or `trainOnValidationLabels`: adds
-        /// a row with the same networks fine-tuned as by default (the best validation epoch, the
-        /// validation labels held out) and its paired difference to this run's (b).
+        /// a row with the same networks fine-tuned with the default rule (the best validation
+        /// epoch, the validation labels held out; every other fine-tuning setting as configured)
+        /// and its paired difference to this run's (b).
         public var compareWithDefaultFineTuning = false
         /// Start the fine-tuned classifier from fresh weights instead of the source's.
         public var reinitialiseClassifier = false
@@ -602,15 +603,15 @@ public struct TransferExperiment: Sendable {
                 armB.name, predictors: armB.kept.map { fineTuned.models[$0] }, test: plainOutputs, plain: plainPredictions, stage: "(b)"))
         }
         if c.compareWithDefaultFineTuning {
-            // The same networks, seeds and data orders, fine-tuned as without the options: on the
+            // The same networks, seeds and data orders, fine-tuned with the default rule: on the
             // labelled training sequences only, keeping the best validation epoch.
-            let stage = "(b) fine-tuned as by default:"
+            let stage = "(b) best-epoch control:"
             let reference = fineTuneMembers(
                 on: windows(split.training) + sourceMix, checkpoint: .bestValidation, stage: stage,
                 what: "on children (\(split.training.count) labelled, the best validation epoch)")
             let arm = combine(
                 reference.models, outputs: reference.outputs, scores: reference.scores, stage: stage,
-                variant: " fine-tuned as by default (best validation epoch, validation labels held out)")
+                variant: " control: best validation epoch, validation labels held out")
             let outputs = testOutputs(reference.models, outputs: reference.outputs, kept: arm.kept)
             arms.append(Arm(
                 name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,

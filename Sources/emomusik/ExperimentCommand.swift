@@ -114,7 +114,7 @@ struct TransferExperimentCommand: ParsableCommand {
         help: "Train on the labelled validation children too (every label trains). Needs --fine-tune-checkpoint last or average-last-K, which choose nothing by them.")
     var trainOnValidationLabels = false
     @Flag(
-        help: "Add a row: the same networks fine-tuned as by default (best validation epoch, validation children held out), with its paired difference to (b).")
+        help: "Add a row: the same networks fine-tuned with the best validation epoch and the validation children held out (every other fine-tuning option as given), with its paired difference to (b).")
     var compareDefaultFineTuning = false
     @Flag(help: "Start the fine-tuned classifier from fresh weights.") var reinitialiseClassifier = false
     @Option(help: "Fine-tunings averaged into arm (b) (a uniform model soup; 1: one fine-tuning).")
@@ -183,7 +183,7 @@ struct TransferExperimentCommand: ParsableCommand {
             throw ValidationError("--fine-tune-checkpoint average-last-\(k) averages more epochs than --fine-tune-epochs runs (\(fineTuneEpochs)).")
         }
         if compareDefaultFineTuning && fineTuneCheckpoint == .bestValidation && !trainOnValidationLabels {
-            throw ValidationError("--compare-default-fine-tuning compares with nothing here: (b) is fine-tuned as by default. Add --fine-tune-checkpoint last or average-last-K.")
+            throw ValidationError("--compare-default-fine-tuning compares with nothing here: (b) already keeps the best validation epoch. Add --fine-tune-checkpoint last or average-last-K.")
         }
         if trainOnValidationLabels {
             guard fineTuneCheckpoint != .bestValidation else {

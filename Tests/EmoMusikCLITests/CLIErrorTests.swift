@@ -125,7 +125,7 @@ struct CLIErrorTests {
             (["--fine-tune-checkpoint", "average-last-61"],
              "--fine-tune-checkpoint average-last-61 averages more epochs than --fine-tune-epochs runs (60)."),
             (["--compare-default-fine-tuning"],
-             "--compare-default-fine-tuning compares with nothing here: (b) is fine-tuned as by default."),
+             "--compare-default-fine-tuning compares with nothing here: (b) already keeps the best validation epoch."),
             (["--train-on-validation-labels"],
              "--train-on-validation-labels needs --fine-tune-checkpoint last or average-last-K: with best, those children choose the epoch."),
             (["--train-on-validation-labels", "--fine-tune-checkpoint", "last", "--ensemble-select", "1"],

@@ -103,11 +103,11 @@ struct RecognitionSamplesTests {
         let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
         #expect(arms.map(\.name) == [
             "(b) pre-trained + fine-tuned",
-            "(b) fine-tuned as by default (best validation epoch, validation labels held out)",
+            "(b) control: best validation epoch, validation labels held out",
             "(c) logistic regression, apex landmarks",
         ])
         // The control row: fine-tuned on the training labels only, compared on the same test set.
-        #expect(lines.contains { $0.hasPrefix("(b) fine-tuned as by default: fine-tuning on children (\(split.training.count) labelled, the best validation epoch): epoch 1 ") })
+        #expect(lines.contains { $0.hasPrefix("(b) best-epoch control: fine-tuning on children (\(split.training.count) labelled, the best validation epoch): epoch 1 ") })
         let versus = arms[1].versusPlainB
         #expect(versus != nil)
         if let versus {
