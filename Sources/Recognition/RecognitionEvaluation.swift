@@ -23,12 +23,18 @@ public struct RecognitionEvaluation: Sendable {
         sequences.enumerated().map { perturbation.apply(to: $1, seed: seed &+ 100 &+ UInt64($0)) }
     }
 
-    /// The network's report on `sequences` (each read through its apex-centred window).
-    public func report(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> ClassificationReport {
-        let probabilities = sequences.map { sequence -> [Double] in
+    /// The network's class probabilities for each of `sequences`, read through its apex-centred
+    /// window: `[sequences][classes]`.
+    public static func probabilities(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> [[Double]] {
+        sequences.map { sequence in
             let window = RecognitionSamples.window(sequence)
             return model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
         }
+    }
+
+    /// The network's report on `sequences` (each read through its apex-centred window).
+    public func report(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> ClassificationReport {
+        let probabilities = Self.probabilities(model, on: sequences)
         let perturbed = perturbedCopies(sequences).map { sequence -> Int in
             let window = RecognitionSamples.window(sequence)
             return model.predict(sequence: window.values, validFrames: window.mask)
@@ -58,13 +64,9 @@ public struct RecognitionEvaluation: Sendable {
 
     /// The network's outputs on `sequences` and on their perturbed copies.
     public func outputs(_ model: EmotionNetModel, on sequences: [LandmarkSequence]) -> NetworkOutputs {
-        func probabilities(_ sequences: [LandmarkSequence]) -> [[Double]] {
-            sequences.map { sequence in
-                let window = RecognitionSamples.window(sequence)
-                return model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
-            }
-        }
-        return NetworkOutputs(probabilities: probabilities(sequences), perturbedProbabilities: probabilities(perturbedCopies(sequences)))
+        NetworkOutputs(
+            probabilities: Self.probabilities(model, on: sequences),
+            perturbedProbabilities: Self.probabilities(model, on: perturbedCopies(sequences)))
     }
 
     /// The report of the prediction ensemble of networks whose outputs on `sequences` are given:

@@ -336,10 +336,7 @@ public struct TransferExperiment: Sendable {
             pretrainedFirst = pretrained
             let perPredictedClass = c.labelSelection == .smallestMarginPerClass
             split = split.labellingLeastCertain(
-                poolProbabilities: split.pool.map { sequence in
-                    let window = RecognitionSamples.window(sequence)
-                    return pretrained.model.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init)
-                },
+                poolProbabilities: RecognitionEvaluation.probabilities(pretrained.model, on: split.pool),
                 perPredictedClass: perPredictedClass, seed: c.seed &+ 3)
             let counts = RecognitionSamples.labels(split.labelled).reduce(into: [Int](repeating: 0, count: Emotion.allCases.count)) { $0[$1] += 1 }
             log("labels chosen by the pre-trained network's smallest margins between its two most likely classes"
@@ -386,10 +383,7 @@ public struct TransferExperiment: Sendable {
                     trainSamples, validation: validationSamples, augment: fineTuneAugment,
                     progress: { log("(a) target only: \(Self.describe($0))") })
             arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
-            targetOnlyPredictions = testSequences.map { sequence in
-                let window = RecognitionSamples.window(sequence)
-                return RecognitionEvaluation.argmax(targetOnly.probabilities(sequence: window.values, validFrames: window.mask).map(Double.init))
-            }
+            targetOnlyPredictions = RecognitionEvaluation.predictions(RecognitionEvaluation.probabilities(targetOnly, on: testSequences))
         }
 
         // (b) Pre-train on the source, fine-tune on the same target labels. Its time counts the
