@@ -219,19 +219,26 @@ public final class EmotionNetModel {
     /// Sets every parameter to the mean of the same parameter in `models` (a uniform "model soup",
     /// Wortsman et al. 2022): networks fine-tuned from one pre-trained start with different data
     /// orders usually lie in one basin, and their average is often better than each of them while
-    /// costing one network at run time. The architectures must agree on every tensor's shape.
-    public func averageWeights(of models: [EmotionNetModel]) {
+    /// costing one network at run time. With `weights` (one per model, summing to 1 for a mean)
+    /// it is their weighted sum instead: `[1 − α, α]` for a pre-trained and a fine-tuned network
+    /// puts the weights α of the way from one to the other. The architectures must agree on every
+    /// tensor's shape.
+    public func averageWeights(of models: [EmotionNetModel], weights: [Float]? = nil) {
         precondition(!models.isEmpty, "averageWeights needs at least one model")
+        precondition(weights.map { $0.count == models.count } ?? true, "averageWeights: \(weights?.count ?? 0) weights for \(models.count) models")
         let sources = models.map { Dictionary(uniqueKeysWithValues: $0.namedParameters.map { ($0.name, $0.parameter) }) }
-        let scale = 1 / Float(models.count)
+        // The uniform mean sums (× 1 is exact) and scales once, as it always has: its figures stay
+        // bit for bit.
+        let coefficients = weights ?? [Float](repeating: 1, count: models.count)
+        let scale = weights == nil ? 1 / Float(models.count) : 1
         for (name, parameter) in namedParameters {
             var sum = [Float](repeating: 0, count: parameter.value.storage.count)
-            for source in sources {
+            for (source, weight) in zip(sources, coefficients) {
                 guard let from = source[name] else { preconditionFailure("averageWeights: a model has no tensor '\(name)'") }
                 precondition(from.shape == parameter.shape, "averageWeights: '\(name)' is \(from.shape) in a model but \(parameter.shape) here")
-                for i in sum.indices { sum[i] += from.value.storage[i] }
+                for i in sum.indices { sum[i] += weight * from.value.storage[i] }
             }
-            for i in sum.indices { sum[i] *= scale }
+            if scale != 1 { for i in sum.indices { sum[i] *= scale } }
             parameter.value = Tensor(shape: parameter.shape, storage: sum)
         }
     }

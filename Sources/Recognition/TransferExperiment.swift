@@ -67,6 +67,12 @@ public struct TransferExperiment: Sendable {
         /// epoch, the validation labels held out; every other fine-tuning setting as configured)
         /// and its paired difference to this run's (b).
         public var compareWithDefaultFineTuning = false
+        /// For each fraction α here, a variant of (b) whose weights lie α of the way from the
+        /// pre-trained network's to the fine-tuned one's, tensor by tensor: (1 − α)·θ_pre-trained
+        /// + α·θ_fine-tuned (weight-space ensembling of the network before and after fine-tuning,
+        /// "WiSE-FT", Wortsman et al. 2022; for an ensemble, member by member). 1 is (b) itself, 0
+        /// the pre-trained network alone. Nothing is chosen on labels: every α given is reported.
+        public var interpolationFractions: [Double] = []
         /// Start the fine-tuned classifier from fresh weights instead of the source's.
         public var reinitialiseClassifier = false
         /// Fine-tunings from the pre-trained network, each with its own data order and
@@ -271,7 +277,8 @@ public struct TransferExperiment: Sendable {
         /// macro-F1 with a paired bootstrap interval by subject. Nil for (b) and the other arms.
         public var versusPlainB: PairedComparison?
         /// Arm (b) against arm (a) on the same test sequences (the comparison), with a
-        /// paired bootstrap interval by subject; only on (b)'s own row, when (a) ran.
+        /// paired bootstrap interval by subject; on (b)'s own row and its interpolated variants
+        /// (``Configuration/interpolationFractions``), when (a) ran.
         public var versusTargetOnly: PairedComparison?
         /// The class-prior alignment of a row with aligned priors; nil for the others.
         public var alignment: ClassPriorAlignment?
@@ -465,20 +472,29 @@ public struct TransferExperiment: Sendable {
                     fineTuned.averageWeights(of: runs)
                 }
                 if members.count > 1 {
-                    let outputs = evaluation.outputs(fineTuned, on: testSequences)
-                    let single = RecognitionEvaluation(seed: c.seed, resamples: 2).report(testSequences, ensembleOf: [outputs])
-                    let score = EnsembleSelection.Score(
-                        probabilities: evaluation.outputs(fineTuned, on: validation).probabilities,
-                        truth: RecognitionSamples.labels(validation), classNames: Emotion.allCases.map(\.rawValue))
-                    log(String(format: "%@ ensemble member %d (source seed %llu) fine-tuned, alone on the target test set: macro-F1 %.3f; on the %d labelled validation sequences%@: macro-F1 %.3f, mean log-likelihood %.3f",
-                               stage, index + 1, member.seed, single.macroF1.value, validation.count,
-                               c.trainOnValidationLabels ? " (trained on)" : "", score.macroF1, score.logLikelihood))
-                    testOutputs.append(outputs)
-                    validationScores.append(score)
+                    let figures = memberFigures(fineTuned, index: index, stage: stage, what: "fine-tuned")
+                    testOutputs.append(figures.outputs)
+                    validationScores.append(figures.score)
                 }
                 fineTunedMembers.append(fineTuned)
             }
             return (fineTunedMembers, testOutputs, validationScores)
+        }
+
+        /// Ensemble member `index`'s test outputs and its score on the labelled validation
+        /// sequences (what ``EnsembleSelection`` ranks), logged with its test macro-F1 alone.
+        func memberFigures(_ model: EmotionNetModel, index: Int, stage: String, what: String)
+            -> (outputs: RecognitionEvaluation.NetworkOutputs, score: EnsembleSelection.Score)
+        {
+            let outputs = evaluation.outputs(model, on: testSequences)
+            let single = RecognitionEvaluation(seed: c.seed, resamples: 2).report(testSequences, ensembleOf: [outputs])
+            let score = EnsembleSelection.Score(
+                probabilities: evaluation.outputs(model, on: validation).probabilities,
+                truth: RecognitionSamples.labels(validation), classNames: Emotion.allCases.map(\.rawValue))
+            log(String(format: "%@ ensemble member %d (source seed %llu) %@, alone on the target test set: macro-F1 %.3f; on the %d labelled validation sequences%@: macro-F1 %.3f, mean log-likelihood %.3f",
+                       stage, index + 1, members[index].seed, what, single.macroF1.value, validation.count,
+                       c.trainOnValidationLabels ? " (trained on)" : "", score.macroF1, score.logLikelihood))
+            return (outputs, score)
         }
 
         /// Arm (b)'s report from the fine-tuned networks: one network's, or the ensemble of those
@@ -587,6 +603,7 @@ public struct TransferExperiment: Sendable {
         let armB = combine(fineTuned.models, outputs: fineTuned.outputs, scores: fineTuned.scores, stage: "(b)", variant: "")
         arms.append(Arm(name: armB.name, report: armB.report, trainingSeconds: seconds(since: started, clock), ensemble: armB.summary))
         let plainOutputs = c.selfTrainRounds > 0 || c.alignClassPriors || c.compareWithDefaultFineTuning || targetOnlyPredictions != nil
+            || !c.interpolationFractions.isEmpty
             ? testOutputs(fineTuned.models, outputs: fineTuned.outputs, kept: armB.kept) : nil
         let plainPredictions = plainOutputs.map { RecognitionEvaluation.predictions($0.probabilities) } ?? []
         if let targetOnlyPredictions {
@@ -610,6 +627,32 @@ public struct TransferExperiment: Sendable {
             arms.append(Arm(
                 name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
                 versusPlainB: compared(RecognitionEvaluation.predictions(outputs.probabilities), with: plainPredictions, stage: stage)))
+        }
+
+        // (b) with its weights part of the way back to the pre-trained network's (WiSE-FT).
+        for fraction in c.interpolationFractions {
+            let stage = String(format: "(b) interpolated %.2f:", fraction)
+            let models = zip(members, fineTuned.models).map { member, tuned in
+                let model = EmotionNetModel(config: c.network, adjacency: adjacency)
+                model.averageWeights(of: [member.model, tuned], weights: [Float(1 - fraction), Float(fraction)])
+                return model
+            }
+            var outputs: [RecognitionEvaluation.NetworkOutputs] = [], scores: [EnsembleSelection.Score] = []
+            if models.count > 1 {
+                for (index, model) in models.enumerated() {
+                    let figures = memberFigures(model, index: index, stage: stage, what: String(format: "interpolated %.2f", fraction))
+                    outputs.append(figures.outputs)
+                    scores.append(figures.score)
+                }
+            }
+            let arm = combine(
+                models, outputs: outputs, scores: scores, stage: stage,
+                variant: String(format: " weights %.2f of the way from pre-trained to fine-tuned", fraction))
+            let predictions = RecognitionEvaluation.predictions(testOutputs(models, outputs: outputs, kept: arm.kept).probabilities)
+            arms.append(Arm(
+                name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
+                versusPlainB: compared(predictions, with: plainPredictions, stage: stage),
+                versusTargetOnly: targetOnlyPredictions.map { compared(predictions, with: $0, stage: stage, reference: "(a)") }))
         }
 
         // (b) with self-training: pseudo-labels for the unlabelled part of the training pool.

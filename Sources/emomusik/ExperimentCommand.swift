@@ -55,6 +55,9 @@ struct TransferExperimentCommand: ParsableCommand {
             --align-class-priors adds rows whose class probabilities are re-weighted
             so that their mean over the unlabelled children matches the class shares
             of the labelled ones (no label of the unlabelled children is used).
+            --interpolate-pretrained A adds (b) with its weights A of the way from
+            the pre-trained network's to the fine-tuned one's (WiSE-FT): 0.5 keeps
+            half of what pre-training learnt; every A given is a row, none chosen.
             --label-selection margin labels, instead of a random sample of each class,
             the children the pre-trained network is least sure of (the smallest gap
             between its two most likely classes): the same number, for every arm;
@@ -117,6 +120,12 @@ struct TransferExperimentCommand: ParsableCommand {
         help: "Add a row: the same networks fine-tuned with the best validation epoch and the validation children held out (every other fine-tuning option as given), with its paired difference to (b).")
     var compareDefaultFineTuning = false
     @Flag(help: "Start the fine-tuned classifier from fresh weights.") var reinitialiseClassifier = false
+    @Option(
+        name: .customLong("interpolate-pretrained"),
+        help: ArgumentHelp(
+            "Add a row of (b) with its weights a of the way from the pre-trained network's to the fine-tuned one's ((1 − a)·pre-trained + a·fine-tuned, tensor by tensor; 0 ≤ a ≤ 1), with its paired differences to (b) and (a). Repeatable.",
+            valueName: "a"))
+    var interpolationFractions: [Double] = []
     @Option(help: "Fine-tunings averaged into arm (b) (a uniform model soup; 1: one fine-tuning).")
     var fineTuneRuns = TransferExperiment.Configuration().fineTuneRuns
     @Option(help: "Input channels the network reads: a comma list of position, velocity, displacement, or all.")
@@ -192,6 +201,9 @@ struct TransferExperimentCommand: ParsableCommand {
             guard ensembleSelect == nil else {
                 throw ValidationError("--train-on-validation-labels cannot be used with --ensemble-select, which chooses networks on those children.")
             }
+        }
+        if let fraction = interpolationFractions.first(where: { !(0...1).contains($0) }) {
+            throw ValidationError("--interpolate-pretrained takes a fraction from 0 (the pre-trained network) to 1 (the fine-tuned one), not \(fraction).")
         }
         guard labelFraction > 0, labelFraction <= 1 else { throw ValidationError("--label-fraction must be in (0, 1].") }
         guard (0...Self.maximumSelfTrainingRounds).contains(selfTrain) else {
@@ -285,6 +297,7 @@ struct TransferExperimentCommand: ParsableCommand {
         configuration.fineTuneCheckpoint = fineTuneCheckpoint
         configuration.trainOnValidationLabels = trainOnValidationLabels
         configuration.compareWithDefaultFineTuning = compareDefaultFineTuning
+        configuration.interpolationFractions = interpolationFractions
         configuration.sourceMixCount = sourceMix
         configuration.graphRateWhileFineTuning = graphRate
         configuration.fineTuneLearningRate = fineTuneRate
@@ -370,9 +383,11 @@ struct TransferExperimentCommand: ParsableCommand {
                     + String(round.correctForTheRecord.reduce(0, +))
                     + (round.accuracyForTheRecord.map { String(format: " (%.3f)", $0) } ?? ""))
         }
-        if let versus = rows.lazy.compactMap(\.versusTargetOnly).first {
-            print(String(format: "\n(b) against (a) on the same test sequences (paired bootstrap by subject): macro-F1 %+.3f [%+.3f, %+.3f], above (a) in %.1f %% of resamples",
-                         versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
+        for row in rows {
+            guard let versus = row.versusTargetOnly else { continue }
+            let which = row.versusPlainB == nil ? "(b)" : row.arm
+            print(String(format: "\n%@ against (a) on the same test sequences (paired bootstrap by subject): macro-F1 %+.3f [%+.3f, %+.3f], above (a) in %.1f %% of resamples",
+                         which, versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
         }
         let compared = rows.filter { $0.versusPlainB != nil }
         if !compared.isEmpty {

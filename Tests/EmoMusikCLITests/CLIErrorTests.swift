@@ -130,6 +130,8 @@ struct CLIErrorTests {
              "--train-on-validation-labels needs --fine-tune-checkpoint last or average-last-K: with best, those children choose the epoch."),
             (["--train-on-validation-labels", "--fine-tune-checkpoint", "last", "--ensemble-select", "1"],
              "--train-on-validation-labels cannot be used with --ensemble-select, which chooses networks on those children."),
+            (["--interpolate-pretrained", "0.5", "--interpolate-pretrained", "1.5"],
+             "--interpolate-pretrained takes a fraction from 0 (the pre-trained network) to 1 (the fine-tuned one), not 1.5."),
         ]
         for (arguments, message) in cases {
             let result = try CLI.run(["experiment", "transfer"] + arguments)

@@ -118,6 +118,31 @@ import Foundation
         #expect(single.forward(sequence: x) == models[1].forward(sequence: x))
     }
 
+    @Test("averageWeights with weights: each tensor is the weighted sum; [1, 0] and [0, 1] give either model exactly")
+    func weightedAverageInterpolates() {
+        let adjacency = TestSupport.normalisedAdjacency(nodes: 68)
+        let models = [3, 4].map { seed -> EmotionNetModel in
+            var config = Self.smallConfig()
+            config.seed = UInt64(seed)
+            return EmotionNetModel(config: config, adjacency: adjacency)
+        }
+        let between = EmotionNetModel(config: Self.smallConfig(), adjacency: adjacency)
+        between.averageWeights(of: models, weights: [0.25, 0.75])
+        let tensors = models.map { Dictionary(uniqueKeysWithValues: $0.namedParameters.map { ($0.name, $0.parameter.value) }) }
+        for (name, p) in between.namedParameters {
+            for i in p.value.storage.indices {
+                let expected = 0.25 * tensors[0][name]!.storage[i] + 0.75 * tensors[1][name]!.storage[i]
+                #expect(abs(p.value.storage[i] - expected) <= 1e-6 * max(1, abs(expected)), "\(name)[\(i)]")
+            }
+        }
+        let x = TestSupport.randomTensor([5, 68, 6], seed: 2).storage
+        for (weights, model) in [([Float(1), 0], models[0]), ([0, 1], models[1])] {
+            let end = EmotionNetModel(config: Self.smallConfig(), adjacency: adjacency)
+            end.averageWeights(of: models, weights: weights)
+            #expect(end.forward(sequence: x) == model.forward(sequence: x), "\(weights)")
+        }
+    }
+
     @Test("inputChannels: the channels left out do not change the output, and files of full-input models do not mention it")
     func inputChannelMask() throws {
         let adjacency = TestSupport.normalisedAdjacency(nodes: 68)

@@ -101,9 +101,20 @@ struct EnsembleSelectionTests {
             c.ensembleCaches.append(path)
         }
         c.ensembleSelect = 2
+        // Interpolated all the way to the fine-tuned members: the same ensemble, chosen alike.
+        c.interpolationFractions = [1]
         var lines: [String] = []
         let arms = TransferExperiment(configuration: c).run { lines.append($0) }
-        #expect(arms.map(\.name) == ["(b) ensemble of 2 of 3 pre-trained + fine-tuned", "(c) logistic regression, apex landmarks"])
+        #expect(arms.map(\.name) == [
+            "(b) ensemble of 2 of 3 pre-trained + fine-tuned",
+            "(b) ensemble of 2 of 3, weights 1.00 of the way from pre-trained to fine-tuned",
+            "(c) logistic regression, apex landmarks",
+        ])
+        #expect(arms[1].ensemble == arms[0].ensemble)
+        #expect(arms[1].report.macroF1 == arms[0].report.macroF1 && arms[1].versusPlainB?.disagreements == 0)
+        #expect((1...3).allSatisfy { member in
+            lines.contains { $0.hasPrefix("(b) interpolated 1.00: ensemble member \(member) (source seed ") && $0.contains(" interpolated 1.00, alone on") }
+        })
         let summary = try #require(arms[0].ensemble)
         #expect(summary.members.map(\.sourceSeed) == [c.seed, 7, 8])
         #expect(summary.members[0].source == "this run's pre-training")
@@ -115,6 +126,6 @@ struct EnsembleSelectionTests {
         #expect(weights == expected)
         #expect(summary.rule.contains("the 2 of 3 networks best on the"))
         #expect(lines.contains { $0.hasPrefix("(b) for the record (test labels, not used to choose)") })
-        #expect(arms[1].ensemble == nil)
+        #expect(arms[2].ensemble == nil)
     }
 }

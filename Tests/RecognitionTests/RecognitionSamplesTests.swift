@@ -121,6 +121,37 @@ struct RecognitionSamplesTests {
         #expect((0...1).contains(arms[0].report.macroF1.value))
     }
 
+    @Test("interpolated rows: at 1 the fine-tuned network, at 0 the pre-trained one, each paired with (b) and (a)")
+    func interpolationTowardsThePretrainedNetwork() throws {
+        var configuration = Self.quickVariantExperiment()
+        configuration.runTargetOnly = true
+        configuration.interpolationFractions = [1, 0, 0.5]
+        var lines: [String] = []
+        let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
+        #expect(arms.map(\.name) == [
+            "(a) target only",
+            "(b) pre-trained + fine-tuned",
+            "(b) weights 1.00 of the way from pre-trained to fine-tuned",
+            "(b) weights 0.00 of the way from pre-trained to fine-tuned",
+            "(b) weights 0.50 of the way from pre-trained to fine-tuned",
+            "(c) logistic regression, apex landmarks",
+        ])
+        // All the way is (b) itself: the same predictions, the same figures.
+        let whole = try #require(arms[2].versusPlainB)
+        #expect(whole.disagreements == 0 && whole.difference.value == 0)
+        #expect(arms[2].report.macroF1 == arms[1].report.macroF1)
+        // None of the way is the pre-trained network as it was before fine-tuning.
+        let zeroShot = try #require(lines.first { $0.hasPrefix("(b) the pre-trained network on the target test set before fine-tuning: macro-F1 ") })
+        #expect(zeroShot.contains(String(format: "macro-F1 %.3f;", arms[3].report.macroF1.value)))
+        // Every interpolated row is paired with (b) and with (a) on the same test sequences.
+        for arm in arms[2...4] {
+            let versusB = try #require(arm.versusPlainB), versusA = try #require(arm.versusTargetOnly)
+            #expect(abs(versusB.difference.value - (arm.report.macroF1.value - arms[1].report.macroF1.value)) < 1e-9)
+            #expect(abs(versusA.difference.value - (arm.report.macroF1.value - arms[0].report.macroF1.value)) < 1e-9)
+        }
+        #expect(lines.contains { $0.hasPrefix("(b) interpolated 0.50: against (a) on the same ") })
+    }
+
     @Test("with several fine-tunings, arm (b) is the weight average of networks fine-tuned in different orders")
     func fineTuningSoup() throws {
         var configuration = Self.tinyExperiment()
