@@ -94,6 +94,13 @@ public enum CheckpointRule: Sendable, Codable, Equatable, CustomStringConvertibl
         }
     }
 
+    /// The same rule for a run of `epochs` epochs: a mean over more epochs than run becomes the
+    /// mean over all of them; anything else is unchanged.
+    public func limited(toEpochs epochs: Int) -> CheckpointRule {
+        if case .averageOfLastEpochs(let k) = self, k > epochs { return .averageOfLastEpochs(max(1, epochs)) }
+        return self
+    }
+
     /// Parses ``description``'s spelling; nil for anything else (or a count below 1).
     public init?(_ text: String) {
         switch text {

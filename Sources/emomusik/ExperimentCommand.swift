@@ -32,6 +32,10 @@ struct TransferExperimentCommand: ParsableCommand {
               (a) the network trained on the children alone, with 10 % of their labels;
               (b) the network pre-trained on the adults, fine-tuned on the same labels;
               (c) logistic regression on normalised apex-frame landmarks, same labels.
+            (a) and (b) train alike and differ by their start only: the same rates,
+            every label trains, and each keeps the mean of its last 20 epochs'
+            weights (--fine-tune-checkpoint best keeps a quarter of the labels aside
+            to choose the epoch instead, the rule before 2026-12-04).
             Each metric has a bootstrap 95 % interval (BCa, resampling subjects). These
             are figures on synthetic faces: they say whether the method works, not how it
             does on real children. Use a release build: the full run trains three
@@ -40,9 +44,9 @@ struct TransferExperimentCommand: ParsableCommand {
             --ensemble-cache adds networks pre-trained on other seeds' posed adults
             (source data only) and makes (b) the ensemble of them all.
             --ensemble-select K keeps only the K networks with the best macro-F1
-            on the labelled child sequences fine-tuning keeps aside to choose its
-            epoch (ties: mean log-likelihood there, then the order given); the test
-            set plays no part in the choice.
+            on the labelled validation children, then held out from training (ties:
+            mean log-likelihood there, then the order given); the test set plays no
+            part in the choice.
             --self-train N adds N rounds of self-training: the latest (b) labels the
             training pool's unlabelled children it is confident about (probability at
             least --pseudo-confidence, at most --pseudo-per-class per class), and every
@@ -107,17 +111,20 @@ struct TransferExperimentCommand: ParsableCommand {
     @Option(help: "Source sequences mixed into fine-tuning.") var sourceMix = TransferExperiment.Configuration().sourceMixCount
     @Option(help: "Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).") var graphRate = TransferExperiment.Configuration().graphRateWhileFineTuning
     @Option(help: "Peak fine-tuning learning rate.") var fineTuneRate = TransferExperiment.Configuration().fineTuneLearningRate
-    @Option(help: "Fine-tuning epochs without a better validation score before stopping.") var fineTunePatience = TransferExperiment.Configuration().fineTunePatience
+    @Option(help: "With --fine-tune-checkpoint best: epochs without a better validation score before stopping.") var fineTunePatience = TransferExperiment.Configuration().fineTunePatience
     @Option(
         help: ArgumentHelp(
-            "Weights fine-tuning and arm (a) keep: best (the first epoch with the best score on the labelled validation children), last, or average-last-K (the mean of the last K epochs' weights; 1 ≤ K ≤ --fine-tune-epochs).",
+            "Weights fine-tuning and arm (a) keep: average-last-K (the mean of the last K epochs' weights; 1 ≤ K ≤ --fine-tune-epochs), last, or best (the first epoch with the best score on the labelled validation children, who are then held out from training). Default: \(TransferExperiment.Configuration().fineTuneCheckpoint), all epochs when fewer run.",
             valueName: "best|last|average-last-K"))
-    var fineTuneCheckpoint = TransferExperiment.Configuration().fineTuneCheckpoint
+    var fineTuneCheckpoint: CheckpointRule?
     @Flag(
-        help: "Train on the labelled validation children too (every label trains). Needs --fine-tune-checkpoint last or average-last-K, which choose nothing by them.")
+        help: "Train on the labelled validation children too: the default, unless --fine-tune-checkpoint best or --ensemble-select chooses by them. Given, it refuses those two.")
     var trainOnValidationLabels = false
+    @Flag(help: "Keep the labelled validation children out of training (they are then only scored).")
+    var holdOutValidationLabels = false
     @Flag(
-        help: "Add a row: the same networks fine-tuned with the best validation epoch and the validation children held out (every other fine-tuning option as given), with its paired difference to (b).")
+        name: [.customLong("compare-best-epoch"), .customLong("compare-default-fine-tuning")],
+        help: "Add a row: the same networks fine-tuned to the best validation epoch with the validation children held out (the rule before 2026-12-04; every other fine-tuning option as given), with its paired difference to (b).")
     var compareDefaultFineTuning = false
     @Flag(help: "Start the fine-tuned classifier from fresh weights.") var reinitialiseClassifier = false
     @Option(
@@ -191,8 +198,11 @@ struct TransferExperimentCommand: ParsableCommand {
         if case .averageOfLastEpochs(let k) = fineTuneCheckpoint, k > fineTuneEpochs {
             throw ValidationError("--fine-tune-checkpoint average-last-\(k) averages more epochs than --fine-tune-epochs runs (\(fineTuneEpochs)).")
         }
-        if compareDefaultFineTuning && fineTuneCheckpoint == .bestValidation && !trainOnValidationLabels {
-            throw ValidationError("--compare-default-fine-tuning compares with nothing here: (b) already keeps the best validation epoch. Add --fine-tune-checkpoint last or average-last-K.")
+        if compareDefaultFineTuning && fineTuneCheckpoint == .bestValidation {
+            throw ValidationError("--compare-best-epoch compares with nothing here: (b) already keeps the best validation epoch. Leave out --fine-tune-checkpoint best.")
+        }
+        if trainOnValidationLabels && holdOutValidationLabels {
+            throw ValidationError("--train-on-validation-labels and --hold-out-validation-labels contradict each other; give one.")
         }
         if trainOnValidationLabels {
             guard fineTuneCheckpoint != .bestValidation else {
@@ -294,8 +304,8 @@ struct TransferExperimentCommand: ParsableCommand {
             aspectDrift: fineTuneAspect)
         configuration.pretrainSpeedUp = pretrainSpeed
         configuration.pretrainCheckpoint = pretrainCheckpoint
-        configuration.fineTuneCheckpoint = fineTuneCheckpoint
-        configuration.trainOnValidationLabels = trainOnValidationLabels
+        if let fineTuneCheckpoint { configuration.fineTuneCheckpoint = fineTuneCheckpoint }
+        configuration.trainOnValidationLabels = !holdOutValidationLabels
         configuration.compareWithDefaultFineTuning = compareDefaultFineTuning
         configuration.interpolationFractions = interpolationFractions
         configuration.sourceMixCount = sourceMix

@@ -77,6 +77,12 @@ struct RecognitionSamplesTests {
             #expect(arm.report.stability != nil && arm.report.macroAUC != nil)
         }
         #expect(lines.contains { $0.contains("pre-training on posed adults: epoch 2") })
+        // The default fine-tuning (and arm (a)): every label trains, the mean of the last 20
+        // epochs' weights, here all 2 of them.
+        let split = TransferExperiment.targetSplit(configuration)
+        #expect(lines.contains { $0.contains("\(split.labelled.count) labelled (all \(split.labelled.count) to train; the \(split.validationCount) validation ones") })
+        #expect(lines.contains("fine-tuning keeps the mean of its last 2 epochs' weights, whatever the validation score"))
+        #expect((1...2).allSatisfy { epoch in lines.contains { $0.hasPrefix("(a) target only: epoch \(epoch) ") } })
         // (b) against (a) on the same test sequences, paired: its difference is the two rows'.
         let versus = arms[1].versusTargetOnly
         #expect(versus != nil && arms[0].versusTargetOnly == nil && arms[2].versusTargetOnly == nil)
@@ -85,6 +91,28 @@ struct RecognitionSamplesTests {
             #expect(versus.difference.lower <= versus.difference.value + 1e-12 && versus.difference.value <= versus.difference.upper + 1e-12)
         }
         #expect(lines.contains { $0.hasPrefix("(b) against (a) on the same ") })
+    }
+
+    @Test("the fine-tuning defaults: the mean of the last 20 epochs at arm (a)'s rates, every label trains unless something chooses by it")
+    func fineTuningDefaults() {
+        var c = TransferExperiment.Configuration()
+        #expect(c.fineTuneCheckpoint == .averageOfLastEpochs(20) && c.fineTuneRule == .averageOfLastEpochs(20))
+        #expect(c.graphRateWhileFineTuning == 1 && c.fineTuneLearningRate == TrainerConfig().learningRate)
+        #expect(c.trainsOnValidationLabels)
+        c.fineTuneEpochs = 12
+        #expect(c.fineTuneRule == .averageOfLastEpochs(12))
+        c.ensembleSelect = 2
+        #expect(!c.trainsOnValidationLabels)
+        c.ensembleSelect = nil
+        c.fineTuneCheckpoint = .bestValidation
+        #expect(!c.trainsOnValidationLabels && c.fineTuneRule == .bestValidation)
+        c.fineTuneCheckpoint = .averageOfLastEpochs(1)
+        c.trainOnValidationLabels = false
+        #expect(!c.trainsOnValidationLabels)
+        #expect(TransferExperiment.heldOutValidationUse(c) == "and only scored each epoch")
+        c.fineTuneCheckpoint = .bestValidation
+        c.ensembleSelect = 2
+        #expect(TransferExperiment.heldOutValidationUse(c) == "to choose the epoch and the networks")
     }
 
     @Test("checkpoint rules: the last pre-training epoch, every label trained on, the mean of the last fine-tuning epochs, and the default as a paired control")
