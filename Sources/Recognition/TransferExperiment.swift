@@ -78,6 +78,9 @@ public struct TransferExperiment: Sendable {
         /// + α·θ_fine-tuned (weight-space ensembling of the network before and after fine-tuning,
         /// "WiSE-FT", Wortsman et al. 2022; for an ensemble, member by member). 1 is (b) itself, 0
         /// the pre-trained network alone. Nothing is chosen on labels: every α given is reported.
+        /// When arm (a) runs, each α also adds a control: (a)'s weights α of the way from its
+        /// random initialisation to the trained ones, which is what the interpolation does without
+        /// anything pre-trained to return to (a shrinkage of the training's step).
         public var interpolationFractions: [Double] = []
         /// Start the fine-tuned classifier from fresh weights instead of the source's.
         public var reinitialiseClassifier = false
@@ -293,7 +296,8 @@ public struct TransferExperiment: Sendable {
         public var versusPlainB: PairedComparison?
         /// Arm (b) against arm (a) on the same test sequences (the comparison), with a
         /// paired bootstrap interval by subject; on (b)'s own row and its interpolated variants
-        /// (``Configuration/interpolationFractions``), when (a) ran.
+        /// (``Configuration/interpolationFractions``), when (a) ran. On the interpolation's
+        /// controls, (a) interpolated against (a) itself.
         public var versusTargetOnly: PairedComparison?
         /// The class-prior alignment of a row with aligned priors; nil for the others.
         public var alignment: ClassPriorAlignment?
@@ -388,8 +392,9 @@ public struct TransferExperiment: Sendable {
         let validationSamples = validation.map(RecognitionSamples.sample)
         let testSequences = split.test
         var arms: [Arm] = []
-        /// Arm (a)'s test predictions, for the paired comparison with (b).
+        /// Arm (a)'s test predictions, for the paired comparison with (b), and its network.
         var targetOnlyPredictions: [Int]?
+        var targetOnlyModel: EmotionNetModel?
 
         // (a) Target only.
         var started = clock.now
@@ -404,6 +409,7 @@ public struct TransferExperiment: Sendable {
                     progress: { log("(a) target only: \(Self.describe($0))") })
             arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
             targetOnlyPredictions = RecognitionEvaluation.predictions(RecognitionEvaluation.probabilities(targetOnly, on: testSequences))
+            targetOnlyModel = targetOnly
         }
 
         // (b) Pre-train on the source, fine-tune on the same target labels. Its time counts the
@@ -666,6 +672,22 @@ public struct TransferExperiment: Sendable {
                 name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
                 versusPlainB: compared(predictions, with: plainPredictions, stage: stage),
                 versusTargetOnly: targetOnlyPredictions.map { compared(predictions, with: $0, stage: stage, reference: "(a)") }))
+        }
+
+        // The control of the interpolation: arm (a) part of the way back to its initialisation
+        // (a network of the same configuration, before any training).
+        if let targetOnlyModel, let targetOnlyPredictions {
+            let initial = EmotionNetModel(config: c.network, adjacency: adjacency)
+            for fraction in c.interpolationFractions {
+                let model = EmotionNetModel(config: c.network, adjacency: adjacency)
+                model.averageWeights(of: [initial, targetOnlyModel], weights: [Float(1 - fraction), Float(fraction)])
+                let stage = String(format: "(a) interpolated %.2f (control):", fraction)
+                let predictions = RecognitionEvaluation.predictions(RecognitionEvaluation.probabilities(model, on: testSequences))
+                arms.append(Arm(
+                    name: String(format: "(a) control: weights %.2f of the way from initialisation to trained", fraction),
+                    report: evaluate(model, on: testSequences), trainingSeconds: 0,
+                    versusTargetOnly: compared(predictions, with: targetOnlyPredictions, stage: stage, reference: "(a)")))
+            }
         }
 
         // (b) with self-training: pseudo-labels for the unlabelled part of the training pool.

@@ -393,11 +393,16 @@ struct TransferExperimentCommand: ParsableCommand {
                     + String(round.correctForTheRecord.reduce(0, +))
                     + (round.accuracyForTheRecord.map { String(format: " (%.3f)", $0) } ?? ""))
         }
-        for row in rows {
-            guard let versus = row.versusTargetOnly else { continue }
-            let which = row.versusPlainB == nil ? "(b)" : row.arm
-            print(String(format: "\n%@ against (a) on the same test sequences (paired bootstrap by subject): macro-F1 %+.3f [%+.3f, %+.3f], above (a) in %.1f %% of resamples",
-                         which, versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
+        let againstA = rows.filter { $0.versusTargetOnly != nil }
+        if !againstA.isEmpty {
+            print("\nagainst (a) on the same test sequences (paired bootstrap by subject):")
+            for row in againstA {
+                guard let versus = row.versusTargetOnly else { continue }
+                print(
+                    row.arm.padding(toLength: armWidth, withPad: " ", startingAt: 0)
+                        + String(format: "macro-F1 %+.3f [%+.3f, %+.3f], above (a) in %.1f %% of resamples",
+                                 versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
+            }
         }
         let compared = rows.filter { $0.versusPlainB != nil }
         if !compared.isEmpty {

@@ -149,7 +149,7 @@ struct RecognitionSamplesTests {
         #expect((0...1).contains(arms[0].report.macroF1.value))
     }
 
-    @Test("interpolated rows: at 1 the fine-tuned network, at 0 the pre-trained one, each paired with (b) and (a)")
+    @Test("interpolated rows: at 1 the fine-tuned network, at 0 the pre-trained one, each paired with (b) and (a); (a) interpolated to its initialisation as the control")
     func interpolationTowardsThePretrainedNetwork() throws {
         var configuration = Self.quickVariantExperiment()
         configuration.runTargetOnly = true
@@ -162,6 +162,9 @@ struct RecognitionSamplesTests {
             "(b) weights 1.00 of the way from pre-trained to fine-tuned",
             "(b) weights 0.00 of the way from pre-trained to fine-tuned",
             "(b) weights 0.50 of the way from pre-trained to fine-tuned",
+            "(a) control: weights 1.00 of the way from initialisation to trained",
+            "(a) control: weights 0.00 of the way from initialisation to trained",
+            "(a) control: weights 0.50 of the way from initialisation to trained",
             "(c) logistic regression, apex landmarks",
         ])
         // All the way is (b) itself: the same predictions, the same figures.
@@ -178,6 +181,18 @@ struct RecognitionSamplesTests {
             #expect(abs(versusA.difference.value - (arm.report.macroF1.value - arms[0].report.macroF1.value)) < 1e-9)
         }
         #expect(lines.contains { $0.hasPrefix("(b) interpolated 0.50: against (a) on the same ") })
+        // The control without pre-training: (a) itself at 1, an untrained network at 0, each
+        // paired with (a).
+        let trained = try #require(arms[5].versusTargetOnly)
+        #expect(trained.disagreements == 0 && arms[5].report.macroF1 == arms[0].report.macroF1)
+        let untrained = EmotionNetModel(config: configuration.network, adjacency: FaceGraph.standard.normalisedAdjacency)
+        let split = TransferExperiment.targetSplit(configuration)
+        #expect(arms[6].report.macroF1 == TransferExperiment(configuration: configuration).evaluate(untrained, on: split.test).macroF1)
+        for arm in arms[5...7] {
+            let versusA = try #require(arm.versusTargetOnly)
+            #expect(arm.versusPlainB == nil)
+            #expect(abs(versusA.difference.value - (arm.report.macroF1.value - arms[0].report.macroF1.value)) < 1e-9)
+        }
     }
 
     @Test("with several fine-tunings, arm (b) is the weight average of networks fine-tuned in different orders")
