@@ -676,7 +676,7 @@ public struct TransferExperiment: Sendable {
 
         // The control of the interpolation: arm (a) part of the way back to its initialisation
         // (a network of the same configuration, before any training).
-        if let targetOnlyModel, let targetOnlyPredictions {
+        if let targetOnlyModel, let targetOnlyPredictions, let targetOnlySeconds = arms.first?.trainingSeconds {
             let initial = EmotionNetModel(config: c.network, adjacency: adjacency)
             for fraction in c.interpolationFractions {
                 let model = EmotionNetModel(config: c.network, adjacency: adjacency)
@@ -685,7 +685,7 @@ public struct TransferExperiment: Sendable {
                 let predictions = RecognitionEvaluation.predictions(RecognitionEvaluation.probabilities(model, on: testSequences))
                 arms.append(Arm(
                     name: String(format: "(a) control: weights %.2f of the way from initialisation to trained", fraction),
-                    report: evaluate(model, on: testSequences), trainingSeconds: 0,
+                    report: evaluate(model, on: testSequences), trainingSeconds: targetOnlySeconds,
                     versusTargetOnly: compared(predictions, with: targetOnlyPredictions, stage: stage, reference: "(a)")))
             }
         }

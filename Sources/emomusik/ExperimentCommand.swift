@@ -60,8 +60,9 @@ struct TransferExperimentCommand: ParsableCommand {
             so that their mean over the unlabelled children matches the class shares
             of the labelled ones (no label of the unlabelled children is used).
             --interpolate-pretrained A adds (b) with its weights A of the way from
-            the pre-trained network's to the fine-tuned one's (WiSE-FT): 0.5 keeps
-            half of what pre-training learnt; every A given is a row, none chosen.
+            the pre-trained network's to the fine-tuned one's (WiSE-FT; 1 is (b), 0
+            the pre-trained network) and, as a control, (a) the same way back to its
+            random initialisation; every A given is a row, none is chosen.
             --label-selection margin labels, instead of a random sample of each class,
             the children the pre-trained network is least sure of (the smallest gap
             between its two most likely classes): the same number, for every arm;
