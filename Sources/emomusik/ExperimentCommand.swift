@@ -394,28 +394,21 @@ struct TransferExperimentCommand: ParsableCommand {
                     + String(round.correctForTheRecord.reduce(0, +))
                     + (round.accuracyForTheRecord.map { String(format: " (%.3f)", $0) } ?? ""))
         }
-        let againstA = rows.filter { $0.versusTargetOnly != nil }
-        if !againstA.isEmpty {
-            print("\nagainst (a) on the same test sequences (paired bootstrap by subject):")
-            for row in againstA {
-                guard let versus = row.versusTargetOnly else { continue }
+        /// The rows paired with `reference` on the same test sequences, one line each.
+        func pairedSection(_ reference: String, _ comparison: (Row) -> PairedComparison?) {
+            let paired = rows.compactMap { row in comparison(row).map { (row.arm, $0) } }
+            guard !paired.isEmpty else { return }
+            print("\nagainst \(reference) on the same test sequences (paired bootstrap by subject):")
+            for (arm, versus) in paired {
                 print(
-                    row.arm.padding(toLength: armWidth, withPad: " ", startingAt: 0)
-                        + String(format: "macro-F1 %+.3f [%+.3f, %+.3f], above (a) in %.1f %% of resamples",
-                                 versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
+                    arm.padding(toLength: armWidth, withPad: " ", startingAt: 0)
+                        + String(format: "macro-F1 %+.3f [%+.3f, %+.3f], above %@ in %.1f %% of resamples",
+                                 versus.difference.value, versus.difference.lower, versus.difference.upper, reference,
+                                 100 * versus.shareOfResamplesAbove))
             }
         }
-        let compared = rows.filter { $0.versusPlainB != nil }
-        if !compared.isEmpty {
-            print("\nagainst (b) on the same test sequences (paired bootstrap by subject):")
-            for row in compared {
-                guard let versus = row.versusPlainB else { continue }
-                print(
-                    row.arm.padding(toLength: armWidth, withPad: " ", startingAt: 0)
-                        + String(format: "macro-F1 %+.3f [%+.3f, %+.3f], above (b) in %.1f %% of resamples",
-                                 versus.difference.value, versus.difference.lower, versus.difference.upper, 100 * versus.shareOfResamplesAbove))
-            }
-        }
+        pairedSection("(a)", \.versusTargetOnly)
+        pairedSection("(b)", \.versusPlainB)
     }
 }
 

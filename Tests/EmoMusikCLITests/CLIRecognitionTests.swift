@@ -97,4 +97,29 @@ struct CLIRecognitionTests {
         #expect(result.stdout.contains("right (the generator's label, which this control trains on)"))
         #expect(result.stderr.contains("CONTROL: trained on their generator labels"))
     }
+
+    @Test("experiment transfer --interpolate-pretrained lists (b), its interpolation and the control on (a), each paired with (a)",
+          .timeLimit(.minutes(5)))
+    func interpolationInText() throws {
+        let result = try CLI.run([
+            "experiment", "transfer", "--source-count", "14", "--target-count", "70", "--pretrain-epochs", "1",
+            "--fine-tune-epochs", "1", "--interpolate-pretrained", "0.5", "--threads", "1",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let againstA = try #require(lines.firstIndex { $0.hasPrefix("against (a) on the same test sequences") })
+        let againstB = try #require(lines.firstIndex { $0.hasPrefix("against (b) on the same test sequences") })
+        let pairedWithA = lines[(againstA + 1)..<againstB].filter { !$0.isEmpty }
+        #expect(pairedWithA.count == 3)
+        for (line, name) in zip(pairedWithA, [
+            "(b) pre-trained + fine-tuned ", "(b) weights 0.50 of the way from pre-trained to fine-tuned ",
+            "(a) control: weights 0.50 of the way from initialisation to trained ",
+        ]) {
+            #expect(line.hasPrefix(name) && line.contains("above (a) in "), "\(line)")
+        }
+        let pairedWithB = lines[(againstB + 1)...].filter { !$0.isEmpty }
+        #expect(pairedWithB.count == 1 && pairedWithB[0].hasPrefix("(b) weights 0.50 of the way") && pairedWithB[0].contains("above (b) in "))
+        // The defaults: every label trains, the mean of the last epochs (here the only one).
+        #expect(result.stderr.contains("fine-tuning keeps its last epoch's weights, whatever the validation score"))
+    }
 }
