@@ -82,6 +82,11 @@ public struct TransferExperiment: Sendable {
         /// random initialisation to the trained ones, which is what the interpolation does without
         /// anything pre-trained to return to (a shrinkage of the training's step).
         public var interpolationFractions: [Double] = []
+        /// Networks arm (a) trains on the target alone, each from its own initialisation and data
+        /// order; with more than one, (a) is their prediction ensemble (the mean of their class
+        /// probabilities), the like-for-like comparison for an ensemble (b), and has no
+        /// interpolation control. 1: one network.
+        public var targetOnlyRuns = 1
         /// Start the fine-tuned classifier from fresh weights instead of the source's.
         public var reinitialiseClassifier = false
         /// Fine-tunings from the pre-trained network, each with its own data order and
@@ -396,20 +401,46 @@ public struct TransferExperiment: Sendable {
         var targetOnlyPredictions: [Int]?
         var targetOnlyModel: EmotionNetModel?
 
-        // (a) Target only.
+        let evaluation = RecognitionEvaluation(seed: c.seed, resamples: c.resamples)
+
+        // (a) Target only: one network, or the prediction ensemble of several, each from its own
+        // initialisation and data order (the first exactly as the single network).
         var started = clock.now
         let fineTuneAugment = Self.hook(c.fineTuneAugmentation)
         if c.runTargetOnly {
-            let targetOnly = EmotionNetModel(config: c.network, adjacency: adjacency)
-            _ = Trainer(
-                model: targetOnly,
-                config: TrainerConfig(epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4, checkpoint: c.fineTuneRule))
-                .train(
-                    trainSamples, validation: validationSamples, augment: fineTuneAugment,
-                    progress: { log("(a) target only: \(Self.describe($0))") })
-            arms.append(Arm(name: "(a) target only", report: evaluate(targetOnly, on: testSequences), trainingSeconds: seconds(since: started, clock)))
-            targetOnlyPredictions = RecognitionEvaluation.predictions(RecognitionEvaluation.probabilities(targetOnly, on: testSequences))
-            targetOnlyModel = targetOnly
+            let runs = max(1, c.targetOnlyRuns)
+            var networks: [EmotionNetModel] = []
+            for run in 0..<runs {
+                var network = c.network
+                network.seed = c.network.seed &+ UInt64(run)
+                let model = EmotionNetModel(config: network, adjacency: adjacency)
+                let label = runs > 1 ? "(a) target only \(run + 1) of \(runs)" : "(a) target only"
+                _ = Trainer(
+                    model: model,
+                    config: TrainerConfig(
+                        epochs: c.fineTuneEpochs, patience: c.fineTunePatience, seed: c.seed &+ 4 &+ 1000 &* UInt64(run), checkpoint: c.fineTuneRule))
+                    .train(
+                        trainSamples, validation: validationSamples, augment: fineTuneAugment,
+                        progress: { log("\(label): \(Self.describe($0))") })
+                networks.append(model)
+            }
+            if runs == 1 {
+                arms.append(Arm(name: "(a) target only", report: evaluate(networks[0], on: testSequences), trainingSeconds: seconds(since: started, clock)))
+                targetOnlyPredictions = RecognitionEvaluation.predictions(RecognitionEvaluation.probabilities(networks[0], on: testSequences))
+                targetOnlyModel = networks[0]
+            } else {
+                let outputs = networks.map { evaluation.outputs($0, on: testSequences) }
+                for (run, output) in outputs.enumerated() {
+                    let single = RecognitionEvaluation(seed: c.seed, resamples: 2).report(testSequences, ensembleOf: [output])
+                    log(String(format: "(a) target only %d of %d alone on the target test set: macro-F1 %.3f", run + 1, runs, single.macroF1.value))
+                }
+                arms.append(Arm(
+                    name: "(a) target only, ensemble of \(runs)", report: evaluation.report(testSequences, ensembleOf: outputs),
+                    trainingSeconds: seconds(since: started, clock)))
+                targetOnlyPredictions = testSequences.indices.map { i in
+                    RecognitionEvaluation.argmax(RecognitionEvaluation.averageProbabilities(outputs.map { $0.probabilities[i] }))
+                }
+            }
         }
 
         // (b) Pre-train on the source, fine-tune on the same target labels. Its time counts the
@@ -446,7 +477,6 @@ public struct TransferExperiment: Sendable {
             }
         }
         let mixed = trainSamples + sourceMix
-        let evaluation = RecognitionEvaluation(seed: c.seed, resamples: c.resamples)
 
         /// Every network fine-tuned from its pre-trained weights on `samples` (with several
         /// fine-tunings, their weight average) and, for an ensemble, each one's test outputs and

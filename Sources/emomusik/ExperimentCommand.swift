@@ -184,6 +184,11 @@ struct TransferExperimentCommand: ParsableCommand {
             "Which training-pool children are labelled: random (a random sample of each class, the benchmark), margin (those the pre-trained network is least sure of; same number) or margin-per-class (the same, in turn from each class it predicts).",
             valueName: "random|margin|margin-per-class"))
     var labelSelection = TransferExperiment.LabelSelection.stratifiedRandom
+    @Option(
+        help: ArgumentHelp(
+            "Networks arm (a) trains from their own initialisations; more than 1 makes (a) their prediction ensemble, to set beside an ensemble (b).",
+            valueName: "k"))
+    var targetOnlyRuns = TransferExperiment.Configuration().targetOnlyRuns
     @Flag(help: "Skip arm (a), the network trained on the target alone.") var skipTargetOnly = false
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Flag(help: "Print the results as JSON (progress still goes to standard error).") var json = false
@@ -212,6 +217,12 @@ struct TransferExperimentCommand: ParsableCommand {
             guard ensembleSelect == nil else {
                 throw ValidationError("--train-on-validation-labels cannot be used with --ensemble-select, which chooses networks on those children.")
             }
+        }
+        guard (1...Self.maximumTargetOnlyRuns).contains(targetOnlyRuns) else {
+            throw ValidationError("--target-only-runs must be from 1 to \(Self.maximumTargetOnlyRuns), not \(targetOnlyRuns).")
+        }
+        if targetOnlyRuns > 1 && skipTargetOnly {
+            throw ValidationError("--target-only-runs applies to arm (a), which --skip-target-only leaves out; give one of them.")
         }
         if let fraction = interpolationFractions.first(where: { !(0...1).contains($0) }) {
             throw ValidationError("--interpolate-pretrained takes a fraction from 0 (the pre-trained network) to 1 (the fine-tuned one), not \(fraction).")
@@ -253,6 +264,8 @@ struct TransferExperimentCommand: ParsableCommand {
     /// The most rounds of self-training: each costs a fine-tuning of every network, so a larger
     /// number is more likely a typo than a plan.
     static let maximumSelfTrainingRounds = 5
+    /// The most networks arm (a) may train: each is a full training.
+    static let maximumTargetOnlyRuns = 10
 
     struct Row: Encodable {
         var arm: String
@@ -295,6 +308,7 @@ struct TransferExperimentCommand: ParsableCommand {
         }
         configuration.pretrainedCache = pretrainedCache
         configuration.runTargetOnly = !skipTargetOnly
+        configuration.targetOnlyRuns = targetOnlyRuns
         configuration.pretrainAugmentation = ExpressionAugmentation(
             intensity: min(pretrainIntensity, 1)...max(pretrainIntensity, 1),
             regionIntensity: min(pretrainRegion, 1)...max(pretrainRegion, pretrainRegion < 1 ? 1.2 : 1), shapeSD: pretrainShape, jitter: pretrainJitter,

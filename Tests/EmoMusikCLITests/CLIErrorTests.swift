@@ -132,6 +132,9 @@ struct CLIErrorTests {
              "--train-on-validation-labels needs --fine-tune-checkpoint last or average-last-K: with best, those children choose the epoch."),
             (["--train-on-validation-labels", "--fine-tune-checkpoint", "last", "--ensemble-select", "1"],
              "--train-on-validation-labels cannot be used with --ensemble-select, which chooses networks on those children."),
+            (["--target-only-runs", "0"], "--target-only-runs must be from 1 to 10, not 0."),
+            (["--target-only-runs", "3", "--skip-target-only"],
+             "--target-only-runs applies to arm (a), which --skip-target-only leaves out; give one of them."),
             (["--interpolate-pretrained", "0.5", "--interpolate-pretrained", "1.5"],
              "--interpolate-pretrained takes a fraction from 0 (the pre-trained network) to 1 (the fine-tuned one), not 1.5."),
         ]

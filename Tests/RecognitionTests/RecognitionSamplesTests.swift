@@ -195,6 +195,38 @@ struct RecognitionSamplesTests {
         }
     }
 
+    @Test("arm (a) as an ensemble: its networks start apart, the first is the single (a), the row is their mean's")
+    func targetOnlyEnsemble() throws {
+        var configuration = Self.quickVariantExperiment()
+        configuration.runTargetOnly = true
+        var single: [String] = []
+        let one = TransferExperiment(configuration: configuration).run { single.append($0) }
+        configuration.targetOnlyRuns = 3
+        configuration.interpolationFractions = [0.5]
+        var lines: [String] = []
+        let arms = TransferExperiment(configuration: configuration).run { lines.append($0) }
+        #expect(arms.map(\.name) == [
+            "(a) target only, ensemble of 3",
+            "(b) pre-trained + fine-tuned",
+            "(b) weights 0.50 of the way from pre-trained to fine-tuned",
+            "(c) logistic regression, apex landmarks",
+        ])
+        // The first network trains exactly as the single one; the others from other starts.
+        // "loss … val F1 …" of epoch 1, without the seconds.
+        func firstEpoch(_ lines: [String], _ prefix: String) -> String? {
+            lines.first { $0.hasPrefix(prefix + ": epoch 1 ") }?.dropFirst(prefix.count).split(separator: "(").first.map(String.init)
+        }
+        #expect(firstEpoch(single, "(a) target only") != nil)
+        #expect(firstEpoch(lines, "(a) target only 1 of 3") == firstEpoch(single, "(a) target only"))
+        let losses = (1...3).map { firstEpoch(lines, "(a) target only \($0) of 3") }
+        #expect(losses.allSatisfy { $0 != nil } && Set(losses).count == 3)
+        #expect(lines.filter { $0.contains("alone on the target test set: macro-F1 ") && $0.hasPrefix("(a) target only ") }.count == 3)
+        // (b) is the same run's; its pairing with (a) now uses the ensemble's predictions.
+        #expect(arms[1].report.macroF1 == one[1].report.macroF1)
+        let versus = try #require(arms[1].versusTargetOnly)
+        #expect(abs(versus.difference.value - (arms[1].report.macroF1.value - arms[0].report.macroF1.value)) < 1e-9)
+    }
+
     @Test("with several fine-tunings, arm (b) is the weight average of networks fine-tuned in different orders")
     func fineTuningSoup() throws {
         var configuration = Self.tinyExperiment()
