@@ -60,6 +60,17 @@ public struct RecognitionEvaluation: Sendable {
             self.probabilities = probabilities
             self.perturbedProbabilities = perturbedProbabilities
         }
+
+        /// The outputs of the prediction ensemble of `members` (outputs on the same sequences):
+        /// the mean of their class probabilities, sequence by sequence, perturbed copies too.
+        public static func mean(of members: [NetworkOutputs]) -> NetworkOutputs {
+            precondition(!members.isEmpty, "an ensemble needs at least one network")
+            return NetworkOutputs(
+                probabilities: members[0].probabilities.indices.map { i in averageProbabilities(members.map { $0.probabilities[i] }) },
+                perturbedProbabilities: members[0].perturbedProbabilities.indices.map { i in
+                    averageProbabilities(members.map { $0.perturbedProbabilities[i] })
+                })
+        }
     }
 
     /// The network's outputs on `sequences` and on their perturbed copies.
@@ -72,12 +83,9 @@ public struct RecognitionEvaluation: Sendable {
     /// The report of the prediction ensemble of networks whose outputs on `sequences` are given:
     /// the mean of their class probabilities, as ``report(ensemble:on:)``.
     public func report(_ sequences: [LandmarkSequence], ensembleOf members: [NetworkOutputs]) -> ClassificationReport {
-        precondition(!members.isEmpty, "an ensemble needs at least one network")
-        let probabilities = sequences.indices.map { i in Self.averageProbabilities(members.map { $0.probabilities[i] }) }
-        let perturbed = sequences.indices.map { i in
-            Self.argmax(Self.averageProbabilities(members.map { $0.perturbedProbabilities[i] }))
-        }
-        return report(sequences, probabilities: probabilities, perturbedPredictions: perturbed)
+        let ensemble = NetworkOutputs.mean(of: members)
+        precondition(ensemble.probabilities.count == sequences.count, "outputs for \(ensemble.probabilities.count) sequences, not \(sequences.count)")
+        return report(sequences, probabilities: ensemble.probabilities, perturbedPredictions: Self.predictions(ensemble.perturbedProbabilities))
     }
 
     /// The element-wise mean of the members' class probabilities for one sequence:

@@ -437,9 +437,7 @@ public struct TransferExperiment: Sendable {
                 arms.append(Arm(
                     name: "(a) target only, ensemble of \(runs)", report: evaluation.report(testSequences, ensembleOf: outputs),
                     trainingSeconds: seconds(since: started, clock)))
-                targetOnlyPredictions = testSequences.indices.map { i in
-                    RecognitionEvaluation.argmax(RecognitionEvaluation.averageProbabilities(outputs.map { $0.probabilities[i] }))
-                }
+                targetOnlyPredictions = RecognitionEvaluation.predictions(RecognitionEvaluation.NetworkOutputs.mean(of: outputs).probabilities)
             }
         }
 
@@ -594,14 +592,14 @@ public struct TransferExperiment: Sendable {
         func testOutputs(_ models: [EmotionNetModel], outputs: [RecognitionEvaluation.NetworkOutputs], kept: [Int])
             -> RecognitionEvaluation.NetworkOutputs
         {
-            if models.count == 1 { return evaluation.outputs(models[0], on: testSequences) }
-            return RecognitionEvaluation.NetworkOutputs(
-                probabilities: testSequences.indices.map { i in
-                    RecognitionEvaluation.averageProbabilities(kept.map { outputs[$0].probabilities[i] })
-                },
-                perturbedProbabilities: testSequences.indices.map { i in
-                    RecognitionEvaluation.averageProbabilities(kept.map { outputs[$0].perturbedProbabilities[i] })
-                })
+            models.count == 1 ? evaluation.outputs(models[0], on: testSequences) : .mean(of: kept.map { outputs[$0] })
+        }
+        /// The test predictions of the same networks, for a paired comparison: without the
+        /// perturbed copies a single network's outputs would also compute.
+        func testPredictions(_ models: [EmotionNetModel], outputs: [RecognitionEvaluation.NetworkOutputs], kept: [Int]) -> [Int] {
+            RecognitionEvaluation.predictions(
+                models.count == 1
+                    ? RecognitionEvaluation.probabilities(models[0], on: testSequences) : RecognitionEvaluation.NetworkOutputs.mean(of: kept.map { outputs[$0] }).probabilities)
         }
 
         let classes = Emotion.allCases.map(\.rawValue)
@@ -672,10 +670,10 @@ public struct TransferExperiment: Sendable {
             let arm = combine(
                 reference.models, outputs: reference.outputs, scores: reference.scores, stage: stage,
                 variant: " control: best validation epoch, validation labels held out")
-            let outputs = testOutputs(reference.models, outputs: reference.outputs, kept: arm.kept)
+            let predictions = testPredictions(reference.models, outputs: reference.outputs, kept: arm.kept)
             arms.append(Arm(
                 name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
-                versusPlainB: compared(RecognitionEvaluation.predictions(outputs.probabilities), with: plainPredictions, stage: stage)))
+                versusPlainB: compared(predictions, with: plainPredictions, stage: stage)))
         }
 
         // (b) with its weights part of the way back to the pre-trained network's (WiSE-FT).
@@ -697,7 +695,7 @@ public struct TransferExperiment: Sendable {
             let arm = combine(
                 models, outputs: outputs, scores: scores, stage: stage,
                 variant: String(format: " weights %.2f of the way from pre-trained to fine-tuned", fraction))
-            let predictions = RecognitionEvaluation.predictions(testOutputs(models, outputs: outputs, kept: arm.kept).probabilities)
+            let predictions = testPredictions(models, outputs: outputs, kept: arm.kept)
             arms.append(Arm(
                 name: arm.name, report: arm.report, trainingSeconds: seconds(since: started, clock), ensemble: arm.summary,
                 versusPlainB: compared(predictions, with: plainPredictions, stage: stage),
