@@ -6,7 +6,8 @@ import Foundation
 /// Training a recognizer from landmark datasets with transfer learning: pre-train on a source
 /// dataset (e.g. posed adult faces), then fine-tune on the target (e.g. children) with the graph
 /// layers at a lower learning rate. Each dataset is split by subject, 90 % to train and 10 % to
-/// choose the epoch (early stopping on macro-F1).
+/// validate: pre-training keeps its best validation epoch (early stopping on macro-F1); the target
+/// stage keeps the weights ``checkpoint`` names.
 public struct RecognitionTraining: Sendable {
     /// The network: the default architecture reading velocity and displacement only
     /// (``RecognitionTraining/positionFreeChannels``).
@@ -15,6 +16,14 @@ public struct RecognitionTraining: Sendable {
     public var fineTuneEpochs = 60
     /// Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).
     public var graphRateWhileFineTuning: Float = 0.1
+    /// Peak learning rate while fine-tuning (training from scratch keeps ``TrainerConfig``'s).
+    public var fineTuneLearningRate: Float = 5e-4
+    /// Which weights the target stage keeps (clamped to the epochs run,
+    /// ``CheckpointRule/limited(toEpochs:)``).
+    public var checkpoint = CheckpointRule.bestValidation
+    /// Whether the target's validation subjects train too. They are still scored each epoch, as
+    /// sequences trained on; only an averaging ``checkpoint`` may use this, since `best` chooses by them.
+    public var trainOnValidation = false
     /// Augmentation of the source while pre-training (see ``ExpressionAugmentation/pretraining``).
     public var pretrainAugmentation = ExpressionAugmentation.pretraining
     public var seed: UInt64 = 1
@@ -32,6 +41,14 @@ public struct RecognitionTraining: Sendable {
     }
 
     public init() {}
+
+    /// Why this configuration cannot train, in the words of the command line; nil when it can.
+    public var problem: String? {
+        if trainOnValidation && checkpoint == .bestValidation {
+            return "training on the validation subjects needs a checkpoint rule that does not choose by them (last or average-last-K), not best"
+        }
+        return nil
+    }
 
     /// The trained model, and a fingerprint of the training data for the model file's metadata.
     public func train(
@@ -52,18 +69,28 @@ public struct RecognitionTraining: Sendable {
                 progress: { log("pre-training: \(TransferExperiment.describe($0))") })
             pretrained = model
         }
-        let (train, validation) = target.split(byFraction: 0.9, seed: seed &+ 2)
+        precondition(problem == nil, "RecognitionTraining: \(problem ?? "")")
+        let (heldOut, validation) = target.split(byFraction: 0.9, seed: seed &+ 2)
+        let train = trainOnValidation ? target : heldOut
         let samples = train.sequences.map(RecognitionSamples.sample)
         hashes.append(TrainingSample.fingerprint(samples))
         let model = EmotionNetModel(config: network, adjacency: adjacency)
-        var config = TrainerConfig(epochs: fineTuneEpochs, seed: seed &+ 3)
+        var config = TrainerConfig(epochs: fineTuneEpochs, seed: seed &+ 3, checkpoint: checkpoint.limited(toEpochs: fineTuneEpochs))
         if let pretrained {
             _ = model.copyWeights(from: pretrained)
-            config.learningRate = 5e-4
+            config.learningRate = fineTuneLearningRate
             config.graphLearningRateMultiplier = graphRateWhileFineTuning
         }
         let stage = pretrained == nil ? "training" : "fine-tuning"
-        log("\(stage) on \(samples.count) sequences (\(validation.samples.count) to choose the epoch)")
+        let keeps: String
+        switch config.checkpoint {
+        case .bestValidation: keeps = "\(validation.samples.count) to choose the epoch"
+        case .averageOfLastEpochs(let k):
+            keeps = (trainOnValidation ? "including \(validation.samples.count) validation ones, scored each epoch as trained on"
+                : "\(validation.samples.count) held out, scored each epoch")
+                + "; keeps " + (k == 1 ? "the last epoch's weights" : "the mean of the last \(k) epochs' weights")
+        }
+        log("\(stage) on \(samples.count) sequences (\(keeps))")
         _ = Trainer(model: model, config: config).train(
             samples, validation: validation.sequences.map(RecognitionSamples.sample),
             progress: { log("\(stage): \(TransferExperiment.describe($0))") })

@@ -16,13 +16,23 @@ struct TrainCommand: ParsableCommand {
             writes it. With --source the network is first pre-trained there (e.g. posed
             adult faces), then fine-tuned on --target (e.g. children) with the graph
             layers at a tenth of the learning rate. Each dataset is split by subject, 90 %
-            to train and 10 % to choose the epoch. Progress is printed per epoch: loss,
-            training accuracy, validation macro-F1.
+            to train and 10 % to validate. Progress is printed per epoch: loss, training
+            accuracy, validation macro-F1.
+
+            Pre-training keeps its best validation epoch. The target stage keeps what
+            --checkpoint names: best (the default; early stopping), last, or
+            average-last-K, the mean of the last K epochs' weights with every epoch run.
+            An averaging rule chooses nothing by the validation subjects, so
+            --train-on-validation may train on them too (their scores are then no
+            longer held out).
 
             Examples:
               emomusik dataset synth --domain posed-adult --count 1400 --seed 1 --out adult
               emomusik dataset synth --domain child --count 1400 --seed 2 --out child
               emomusik train --source adult --target child -o model.safetensors
+              emomusik train --source adult --target child -o model.safetensors \
+                --checkpoint average-last-20 --train-on-validation \
+                --graph-rate 1 --fine-tune-rate 0.001
             """
     )
 
@@ -34,20 +44,47 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training or fine-tuning epochs.") var epochs = 60
     @Option(help: "Seed of splits, initialisation and shuffling.") var seed: UInt64 = 1
     @Option(help: "OpenBLAS threads.") var threads = 2
+    @Option(
+        help: ArgumentHelp(
+            "Weights the target stage keeps: best (the first epoch with the best validation macro-F1), last, or average-last-K (1 ≤ K ≤ --epochs).",
+            valueName: "best|last|average-last-K"))
+    var checkpoint = RecognitionTraining().checkpoint
+    @Flag(help: "Train on the target's validation subjects too (needs --checkpoint last or average-last-K).")
+    var trainOnValidation = false
+    @Option(help: "With --source: learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).")
+    var graphRate = RecognitionTraining().graphRateWhileFineTuning
+    @Option(help: "With --source: peak fine-tuning learning rate.") var fineTuneRate = RecognitionTraining().fineTuneLearningRate
+
+    /// The training these options describe.
+    var training: RecognitionTraining {
+        var training = RecognitionTraining()
+        training.pretrainEpochs = pretrainEpochs
+        training.fineTuneEpochs = epochs
+        training.seed = seed
+        training.checkpoint = checkpoint
+        training.trainOnValidation = trainOnValidation
+        training.graphRateWhileFineTuning = graphRate
+        training.fineTuneLearningRate = fineTuneRate
+        return training
+    }
 
     func validate() throws {
         guard output.hasSuffix(".safetensors") else { throw ValidationError("--output should end in .safetensors, e.g. -o model.safetensors.") }
         guard epochs >= 1, pretrainEpochs >= 1 else { throw ValidationError("--epochs and --pretrain-epochs must be at least 1.") }
+        if case .averageOfLastEpochs(let k) = checkpoint, k > epochs {
+            throw ValidationError("--checkpoint \(checkpoint) averages more epochs than --epochs \(epochs) runs.")
+        }
+        if trainOnValidation && checkpoint == .bestValidation {
+            throw ValidationError("--train-on-validation needs --checkpoint last or average-last-K: best chooses the epoch by the validation subjects, so they cannot also train.")
+        }
+        guard graphRate >= 0, graphRate.isFinite else { throw ValidationError("--graph-rate must be 0 or more, not \(graphRate).") }
+        guard fineTuneRate > 0, fineTuneRate.isFinite else { throw ValidationError("--fine-tune-rate must be above 0, not \(fineTuneRate).") }
     }
 
     func run() throws {
         BLAS.setThreads(threads)
         let targetData = try LandmarkDataset.load(directory: target)
         let sourceData = try source.map { try LandmarkDataset.load(directory: $0) }
-        var training = RecognitionTraining()
-        training.pretrainEpochs = pretrainEpochs
-        training.fineTuneEpochs = epochs
-        training.seed = seed
         let (model, hash) = training.train(source: sourceData, target: targetData) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
@@ -57,7 +94,8 @@ struct TrainCommand: ParsableCommand {
                 "source": source.map { "\(URL(fileURLWithPath: $0).lastPathComponent) (\(sourceData?.samples.count ?? 0) sequences)" } ?? "",
                 "target": "\(URL(fileURLWithPath: target).lastPathComponent) (\(targetData.samples.count) sequences)",
                 "seed": "\(seed)",
-            ])
+                "checkpoint": "\(checkpoint)" + (trainOnValidation ? ", trained on the validation subjects" : ""),
+            ].merging(source == nil ? [:] : ["fine-tuning": "graph rate \(graphRate), peak rate \(fineTuneRate)"]) { $1 })
         print("wrote \(output) (\(model.parameterCount) parameters, training data \(hash))")
     }
 }

@@ -40,6 +40,44 @@ struct CLIRecognitionTests {
         }
     }
 
+    @Test("train --checkpoint average-last-K --train-on-validation runs every epoch and says so in the model file",
+          .timeLimit(.minutes(10)))
+    func trainCheckpoint() throws {
+        let dir = try TemporaryDirectory()
+        let data = dir.path("child")
+        #expect(try CLI.run(["dataset", "synth", "--domain", "child", "--count", "21", "--seed", "4", "--out", data]).status == 0)
+        let model = dir.path("m.safetensors")
+        let train = try CLI.run([
+            "train", "--target", data, "--epochs", "2", "--checkpoint", "average-last-2", "--train-on-validation",
+            "--threads", "1", "-o", model,
+        ])
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stderr.contains("training on 21 sequences (including "))
+        #expect(train.stderr.contains("keeps the mean of the last 2 epochs' weights"))
+        #expect(train.stderr.contains("training: epoch 2 loss"))
+        // The safetensors header: an 8-byte little-endian length, then JSON with __metadata__.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        let length = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + length))) as? [String: Any]
+        let metadata = try #require(header?["__metadata__"] as? [String: String])
+        #expect(metadata["checkpoint"] == "average-last-2, trained on the validation subjects")
+        #expect(metadata["fine-tuning"] == nil)  // no --source, no fine-tuning
+
+        // Refused before any data is read, each with the option to change.
+        let cases: [([String], String)] = [
+            (["--train-on-validation"], "--train-on-validation needs --checkpoint last or average-last-K"),
+            (["--checkpoint", "average-last-5", "--epochs", "2"], "--checkpoint average-last-5 averages more epochs than --epochs 2 runs"),
+            (["--checkpoint", "sometimes"], "sometimes"),
+            (["--fine-tune-rate", "0"], "--fine-tune-rate must be above 0"),
+            (["--graph-rate=-1"], "--graph-rate must be 0 or more"),
+        ]
+        for (options, message) in cases {
+            let refused = try CLI.run(["train", "--target", dir.path("absent"), "-o", dir.path("x.safetensors")] + options)
+            #expect(refused.status != 0, "\(options)")
+            #expect(refused.stderr.contains(message), "\(options): \(refused.stderr)")
+        }
+    }
+
     @Test("landmark files with the wrong number of points or NaNs are refused with file and line")
     func badLandmarks() throws {
         let dir = try TemporaryDirectory()

@@ -1,0 +1,65 @@
+import EmotionNet
+import FaceLandmarks
+import Foundation
+import Recognition
+import Testing
+
+@Suite("emomusik train's training: which children the target stage trains on, which weights it keeps")
+struct RecognitionTrainingTests {
+    /// Target-only training of a tiny network for two epochs.
+    static func quickTraining(_ checkpoint: CheckpointRule, trainOnValidation: Bool = false) -> RecognitionTraining {
+        var training = RecognitionTraining()
+        training.network = EmotionNetConfig(gcnWidths: [8], dModel: 16, heads: 2, layers: 1, ffWidth: 16)
+        training.fineTuneEpochs = 2
+        training.checkpoint = checkpoint
+        training.trainOnValidation = trainOnValidation
+        return training
+    }
+
+    static let children = SyntheticExpressions(domain: .child).generate(count: 40, seed: 5)
+
+    @Test("the validation subjects train only when asked; the log and the data hash say which trained")
+    func validationSubjects() {
+        let target = Self.children
+        let held = Self.quickTraining(.averageOfLastEpochs(2))
+        let (train, validation) = target.split(byFraction: 0.9, seed: held.seed &+ 2)
+        #expect(!validation.samples.isEmpty && train.samples.count + validation.samples.count == 40)
+
+        var lines: [String] = []
+        let (_, heldHash) = held.train(source: nil, target: target) { lines.append($0) }
+        #expect(lines.first == "training on \(train.samples.count) sequences (\(validation.samples.count) held out, scored each epoch; keeps the mean of the last 2 epochs' weights)")
+        #expect(lines.filter { $0.hasPrefix("training: epoch") }.count == 2)
+        #expect(heldHash == TrainingSample.fingerprint(train.sequences.map(RecognitionSamples.sample)))
+
+        lines = []
+        let all = Self.quickTraining(.averageOfLastEpochs(2), trainOnValidation: true)
+        let (_, allHash) = all.train(source: nil, target: target) { lines.append($0) }
+        #expect(lines.first == "training on 40 sequences (including \(validation.samples.count) validation ones, scored each epoch as trained on; keeps the mean of the last 2 epochs' weights)")
+        #expect(allHash == TrainingSample.fingerprint(target.sequences.map(RecognitionSamples.sample)))
+        #expect(allHash != heldHash)
+
+        lines = []
+        _ = Self.quickTraining(.bestValidation).train(source: nil, target: target) { lines.append($0) }
+        #expect(lines.first == "training on \(train.samples.count) sequences (\(validation.samples.count) to choose the epoch)")
+    }
+
+    @Test("an average over more epochs than run is the average over all of them; it differs from the last epoch's weights")
+    func averageClamped() {
+        let x = Self.children.sequences.prefix(3).map(RecognitionSamples.sample)
+        func outputs(_ rule: CheckpointRule) -> [[Float]] {
+            let (model, _) = Self.quickTraining(rule).train(source: nil, target: Self.children)
+            return x.map { model.forward(sequence: $0.features, validFrames: $0.validFrames) }
+        }
+        let longer = outputs(.averageOfLastEpochs(20))
+        #expect(longer == outputs(.averageOfLastEpochs(2)))
+        #expect(longer != outputs(.averageOfLastEpochs(1)))
+    }
+
+    @Test("keeping the best epoch while training on the validation subjects is refused; the other rules may")
+    func problems() {
+        #expect(Self.quickTraining(.bestValidation, trainOnValidation: true).problem?.contains("not best") == true)
+        #expect(Self.quickTraining(.averageOfLastEpochs(1), trainOnValidation: true).problem == nil)
+        #expect(Self.quickTraining(.averageOfLastEpochs(2), trainOnValidation: true).problem == nil)
+        #expect(Self.quickTraining(.bestValidation).problem == nil)
+    }
+}
