@@ -114,6 +114,17 @@ public struct RecognitionEvaluation: Sendable {
         probabilities.map(argmax)
     }
 
+    /// `model` against `reference` on the same labelled `sequences` (apex-centred windows): the
+    /// macro-F1 of `model` minus that of `reference`, with a paired bootstrap interval resampling
+    /// subjects, and the sequences the two predict differently.
+    public func compare(_ model: EmotionNetModel, against reference: EmotionNetModel, on sequences: [LandmarkSequence]) -> PairedComparison {
+        PairedComparison(
+            classNames: Emotion.allCases.map(\.rawValue), truth: RecognitionSamples.labels(sequences),
+            reference: Self.predictions(Self.probabilities(reference, on: sequences)),
+            variant: Self.predictions(Self.probabilities(model, on: sequences)),
+            clusters: sequences.map { $0.subject ?? "" }, bootstrap: Bootstrap(resamples: resamples, seed: seed))
+    }
+
     /// The report for given class probabilities and predictions on perturbed copies.
     public func report(_ sequences: [LandmarkSequence], probabilities: [[Double]], perturbedPredictions: [Int]) -> ClassificationReport {
         ClassificationReport(

@@ -40,7 +40,7 @@ struct CLIRecognitionTests {
         }
     }
 
-    @Test("train --checkpoint average-last-K --train-on-validation runs every epoch and says so in the model file",
+    @Test("train --checkpoint average-last-K --train-on-validation runs every epoch and says so in the model file; evaluate --against pairs two models",
           .timeLimit(.minutes(10)))
     func trainCheckpoint() throws {
         let dir = try TemporaryDirectory()
@@ -62,6 +62,36 @@ struct CLIRecognitionTests {
         let metadata = try #require(header?["__metadata__"] as? [String: String])
         #expect(metadata["checkpoint"] == "average-last-2, trained on the validation subjects")
         #expect(metadata["fine-tuning"] == nil)  // no --source, no fine-tuning
+
+        // The shipped model against this one on the same children: the paired difference is the
+        // difference of the two models' own macro-F1; against itself it is nothing.
+        struct Summary: Decodable {
+            struct Estimate: Decodable { var value: Double; var lower: Double; var upper: Double }
+            struct Comparison: Decodable { var difference: Estimate; var disagreements: Int }
+            struct Versus: Decodable { var model: String; var comparison: Comparison }
+            var macroF1: Estimate
+            var against: Versus?
+        }
+        let shipped = CLI.packageRoot.appendingPathComponent("models/emomusik-net.safetensors").path
+        func evaluate(_ options: [String]) throws -> Summary {
+            let run = try CLI.run(["evaluate"] + options + [data, "--json", "--resamples", "50", "--confusion", dir.path("c.svg")])
+            #expect(run.status == 0, "\(run.stderr)")
+            return try JSONDecoder().decode(Summary.self, from: Data(run.stdout.utf8))
+        }
+        let versus = try evaluate([shipped, "--against", model])
+        let alone = try evaluate([model])
+        let comparison = try #require(versus.against).comparison
+        #expect(try #require(versus.against).model == model)
+        #expect(abs(comparison.difference.value - (versus.macroF1.value - alone.macroF1.value)) < 1e-9)
+        #expect(comparison.difference.lower <= comparison.difference.value && comparison.difference.value <= comparison.difference.upper)
+        #expect(comparison.disagreements > 0)
+        #expect(alone.against == nil)
+        let itself = try #require(try evaluate([model, "--against", model]).against).comparison
+        #expect(itself.difference.value == 0 && itself.disagreements == 0)
+        let text = try CLI.run(["evaluate", shipped, data, "--against", model, "--resamples", "50", "--confusion", dir.path("c.svg")])
+        #expect(text.stdout.contains("against \(model) on the same sequences (paired bootstrap by subject):"))
+        let absent = try CLI.run(["evaluate", shipped, data, "--against", dir.path("absent.safetensors")])
+        #expect(absent.status != 0 && absent.stderr.contains("absent.safetensors"), "\(absent.stderr)")
 
         // Refused before any data is read, each with the option to change.
         let cases: [([String], String)] = [

@@ -4,7 +4,7 @@ import Foundation
 import Recognition
 import Testing
 
-@Suite("emomusik train's training: which children the target stage trains on, which weights it keeps")
+@Suite("emomusik train and evaluate: which children the target stage trains on, which weights it keeps, two models compared")
 struct RecognitionTrainingTests {
     /// Target-only training of a tiny network for two epochs.
     static func quickTraining(_ checkpoint: CheckpointRule, trainOnValidation: Bool = false) -> RecognitionTraining {
@@ -61,5 +61,24 @@ struct RecognitionTrainingTests {
         #expect(Self.quickTraining(.averageOfLastEpochs(1), trainOnValidation: true).problem == nil)
         #expect(Self.quickTraining(.averageOfLastEpochs(2), trainOnValidation: true).problem == nil)
         #expect(Self.quickTraining(.bestValidation).problem == nil)
+    }
+
+    @Test("two models compared on the same children: the difference of their macro-F1, paired, and the sequences they disagree on")
+    func comparison() {
+        let (first, second) = EnsembleTests.twoNetworks()
+        let children = Array(Self.children.sequences.prefix(30))
+        let evaluation = RecognitionEvaluation(seed: 3, resamples: 100)
+        let versus = evaluation.compare(first, against: second, on: children)
+        let difference = evaluation.report(first, on: children).macroF1.value - evaluation.report(second, on: children).macroF1.value
+        #expect(abs(versus.difference.value - difference) < 1e-12)
+        let a = RecognitionEvaluation.predictions(RecognitionEvaluation.probabilities(first, on: children))
+        let b = RecognitionEvaluation.predictions(RecognitionEvaluation.probabilities(second, on: children))
+        let truth = RecognitionSamples.labels(children)
+        #expect(versus.disagreements == zip(a, b).filter { $0 != $1 }.count && versus.disagreements > 0)
+        #expect(versus.onlyVariantRight == zip(zip(a, b), truth).filter { $0.0 == $1 && $0.1 != $1 }.count)
+        #expect(versus.clustered)
+        let reversed = evaluation.compare(second, against: first, on: children)
+        #expect(abs(reversed.difference.value + versus.difference.value) < 1e-12)
+        #expect(reversed.onlyVariantRight == versus.onlyReferenceRight)
     }
 }
