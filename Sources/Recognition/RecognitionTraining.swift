@@ -4,26 +4,29 @@ import FaceLandmarks
 import Foundation
 
 /// Training a recognizer from landmark datasets with transfer learning: pre-train on a source
-/// dataset (e.g. posed adult faces), then fine-tune on the target (e.g. children) with the graph
-/// layers at a lower learning rate. Each dataset is split by subject, 90 % to train and 10 % to
-/// validate: pre-training keeps its best validation epoch (early stopping on macro-F1); the target
-/// stage keeps the weights ``checkpoint`` names.
+/// dataset (e.g. posed adult faces), then fine-tune on the target (e.g. children). Each dataset is
+/// split by subject, 90 % to train and 10 % to validate: pre-training keeps its best validation
+/// epoch (early stopping on macro-F1); the target stage keeps the weights ``checkpoint`` names, by
+/// default the mean of its last 20 epochs', with the validation subjects training too
+/// (docs/recognition-ceiling.md section 6.10).
 public struct RecognitionTraining: Sendable {
     /// The network: the default architecture reading velocity and displacement only
     /// (``RecognitionTraining/positionFreeChannels``).
     public var network = RecognitionTraining.defaultNetwork
     public var pretrainEpochs = 20
     public var fineTuneEpochs = 60
-    /// Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).
-    public var graphRateWhileFineTuning: Float = 0.1
-    /// Peak learning rate while fine-tuning (training from scratch keeps ``TrainerConfig``'s).
-    public var fineTuneLearningRate: Float = 5e-4
+    /// Learning-rate multiplier of the graph layers while fine-tuning (0 freezes them; the
+    /// former default was 0.1).
+    public var graphRateWhileFineTuning: Float = 1
+    /// Peak learning rate while fine-tuning, the same as training from scratch (``TrainerConfig``'s;
+    /// the former default was 5e-4).
+    public var fineTuneLearningRate: Float = 1e-3
     /// Which weights the target stage keeps (clamped to the epochs run,
-    /// ``CheckpointRule/limited(toEpochs:)``).
-    public var checkpoint = CheckpointRule.bestValidation
-    /// Whether the target's validation subjects train too. They are still scored each epoch, as
-    /// sequences trained on; only an averaging ``checkpoint`` may use this, since `best` chooses by them.
-    public var trainOnValidation = false
+    /// ``CheckpointRule/limited(toEpochs:)``; the former default was `best`).
+    public var checkpoint = CheckpointRule.averageOfLastEpochs(20)
+    /// Keep the target's validation subjects out of training even when ``checkpoint`` does not
+    /// choose by them (``trainsOnValidation``).
+    public var holdOutValidation = false
     /// Augmentation of the source while pre-training (see ``ExpressionAugmentation/pretraining``).
     public var pretrainAugmentation = ExpressionAugmentation.pretraining
     public var seed: UInt64 = 1
@@ -42,13 +45,9 @@ public struct RecognitionTraining: Sendable {
 
     public init() {}
 
-    /// Why this configuration cannot train, in the words of the command line; nil when it can.
-    public var problem: String? {
-        if trainOnValidation && checkpoint == .bestValidation {
-            return "training on the validation subjects needs a checkpoint rule that does not choose by them (last or average-last-K), not best"
-        }
-        return nil
-    }
+    /// Whether the target's validation subjects train too: unless held out, or the checkpoint is
+    /// `best`, which chooses by them. Either way they are scored each epoch.
+    public var trainsOnValidation: Bool { !holdOutValidation && checkpoint != .bestValidation }
 
     /// The trained model, and a fingerprint of the training data for the model file's metadata.
     public func train(
@@ -69,9 +68,8 @@ public struct RecognitionTraining: Sendable {
                 progress: { log("pre-training: \(TransferExperiment.describe($0))") })
             pretrained = model
         }
-        precondition(problem == nil, "RecognitionTraining: \(problem ?? "")")
         let (heldOut, validation) = target.split(byFraction: 0.9, seed: seed &+ 2)
-        let train = trainOnValidation ? target : heldOut
+        let train = trainsOnValidation ? target : heldOut
         let samples = train.sequences.map(RecognitionSamples.sample)
         hashes.append(TrainingSample.fingerprint(samples))
         let model = EmotionNetModel(config: network, adjacency: adjacency)
@@ -86,7 +84,7 @@ public struct RecognitionTraining: Sendable {
         switch config.checkpoint {
         case .bestValidation: keeps = "\(validation.samples.count) to choose the epoch"
         case .averageOfLastEpochs(let k):
-            keeps = (trainOnValidation ? "including \(validation.samples.count) validation ones, scored each epoch as trained on"
+            keeps = (trainsOnValidation ? "including \(validation.samples.count) validation ones, scored each epoch as trained on"
                 : "\(validation.samples.count) held out, scored each epoch")
                 + "; keeps " + (k == 1 ? "the last epoch's weights" : "the mean of the last \(k) epochs' weights")
         }

@@ -14,25 +14,25 @@ struct TrainCommand: ParsableCommand {
             A dataset is a directory with one OpenFace 2.0 CSV per sequence and a
             labels.csv index (file,emotion,subject,domain), as `emomusik dataset synth`
             writes it. With --source the network is first pre-trained there (e.g. posed
-            adult faces), then fine-tuned on --target (e.g. children) with the graph
-            layers at a tenth of the learning rate. Each dataset is split by subject, 90 %
-            to train and 10 % to validate. Progress is printed per epoch: loss, training
-            accuracy, validation macro-F1.
+            adult faces), then fine-tuned on --target (e.g. children). Each dataset is
+            split by subject, 90 % to train and 10 % to validate. Progress is printed per
+            epoch: loss, training accuracy, validation macro-F1.
 
             Pre-training keeps its best validation epoch. The target stage keeps what
-            --checkpoint names: best (the default; early stopping), last, or
-            average-last-K, the mean of the last K epochs' weights with every epoch run.
-            An averaging rule chooses nothing by the validation subjects, so
-            --train-on-validation may train on them too (their scores are then no
-            longer held out).
+            --checkpoint names: by default average-last-20, the mean of the last 20
+            epochs' weights with every epoch run; last; or best, the epoch with the best
+            validation macro-F1, with early stopping. A rule other than best chooses
+            nothing by the validation subjects, so they train too (their scores are then
+            not held out) unless --hold-out-validation. The former defaults, kept for
+            reproducing older models: --checkpoint best --graph-rate 0.1
+            --fine-tune-rate 0.0005.
 
             Examples:
               emomusik dataset synth --domain posed-adult --count 1400 --seed 1 --out adult
               emomusik dataset synth --domain child --count 1400 --seed 2 --out child
               emomusik train --source adult --target child -o model.safetensors
-              emomusik train --source adult --target child -o model.safetensors \\
-                --checkpoint average-last-20 --train-on-validation \\
-                --graph-rate 1 --fine-tune-rate 0.001
+              emomusik train --source adult --target child -o old.safetensors \\
+                --checkpoint best --graph-rate 0.1 --fine-tune-rate 0.0005
             """
     )
 
@@ -46,11 +46,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads.") var threads = 2
     @Option(
         help: ArgumentHelp(
-            "Weights the target stage keeps: best (the first epoch with the best validation macro-F1), last, or average-last-K (1 ≤ K ≤ --epochs).",
+            "Weights the target stage keeps: average-last-K (the mean of the last K epochs' weights; 1 ≤ K ≤ --epochs), last, or best (the first epoch with the best validation macro-F1). Default: \(RecognitionTraining().checkpoint), all epochs when fewer run.",
             valueName: "best|last|average-last-K"))
-    var checkpoint = RecognitionTraining().checkpoint
-    @Flag(help: "Train on the target's validation subjects too (needs --checkpoint last or average-last-K).")
-    var trainOnValidation = false
+    var checkpoint: CheckpointRule?
+    @Flag(help: "Keep the target's validation subjects out of training (always so with --checkpoint best).")
+    var holdOutValidation = false
     @Option(help: "With --source: learning-rate multiplier of the graph layers while fine-tuning (0 freezes them).")
     var graphRate = RecognitionTraining().graphRateWhileFineTuning
     @Option(help: "With --source: peak fine-tuning learning rate.") var fineTuneRate = RecognitionTraining().fineTuneLearningRate
@@ -61,8 +61,8 @@ struct TrainCommand: ParsableCommand {
         training.pretrainEpochs = pretrainEpochs
         training.fineTuneEpochs = epochs
         training.seed = seed
-        training.checkpoint = checkpoint
-        training.trainOnValidation = trainOnValidation
+        if let checkpoint { training.checkpoint = checkpoint }
+        training.holdOutValidation = holdOutValidation
         training.graphRateWhileFineTuning = graphRate
         training.fineTuneLearningRate = fineTuneRate
         return training
@@ -72,10 +72,7 @@ struct TrainCommand: ParsableCommand {
         guard output.hasSuffix(".safetensors") else { throw ValidationError("--output should end in .safetensors, e.g. -o model.safetensors.") }
         guard epochs >= 1, pretrainEpochs >= 1 else { throw ValidationError("--epochs and --pretrain-epochs must be at least 1.") }
         if case .averageOfLastEpochs(let k) = checkpoint, k > epochs {
-            throw ValidationError("--checkpoint \(checkpoint) averages more epochs than --epochs \(epochs) runs.")
-        }
-        if trainOnValidation && checkpoint == .bestValidation {
-            throw ValidationError("--train-on-validation needs --checkpoint last or average-last-K: best chooses the epoch by the validation subjects, so they cannot also train.")
+            throw ValidationError("--checkpoint average-last-\(k) averages more epochs than --epochs \(epochs) runs.")
         }
         guard graphRate >= 0, graphRate.isFinite else { throw ValidationError("--graph-rate must be 0 or more, not \(graphRate).") }
         guard fineTuneRate > 0, fineTuneRate.isFinite else { throw ValidationError("--fine-tune-rate must be above 0, not \(fineTuneRate).") }
@@ -94,7 +91,7 @@ struct TrainCommand: ParsableCommand {
                 "source": source.map { "\(URL(fileURLWithPath: $0).lastPathComponent) (\(sourceData?.samples.count ?? 0) sequences)" } ?? "",
                 "target": "\(URL(fileURLWithPath: target).lastPathComponent) (\(targetData.samples.count) sequences)",
                 "seed": "\(seed)",
-                "checkpoint": "\(checkpoint)" + (trainOnValidation ? ", trained on the validation subjects" : ""),
+                "checkpoint": "\(training.checkpoint.limited(toEpochs: epochs))" + (training.trainsOnValidation ? ", trained on the validation subjects" : ""),
             ].merging(source == nil ? [:] : ["fine-tuning": "graph rate \(graphRate), peak rate \(fineTuneRate)"]) { $1 })
         print("wrote \(output) (\(model.parameterCount) parameters, training data \(hash))")
     }

@@ -19,6 +19,8 @@ struct CLIRecognitionTests {
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stderr.contains("training: epoch 1 loss"))
         #expect(train.stdout.contains("wrote \(model)"))
+        // The default rule, the mean of the last 20 epochs, is all the epochs when fewer run: here the last.
+        #expect(try Self.metadata(of: model)["checkpoint"] == "last, trained on the validation subjects")
 
         let evaluate = try CLI.run(["evaluate", model, data, "--resamples", "50", "--confusion", dir.path("c.svg")])
         #expect(evaluate.status == 0, "\(evaluate.stderr)")
@@ -40,7 +42,15 @@ struct CLIRecognitionTests {
         }
     }
 
-    @Test("train --checkpoint average-last-K --train-on-validation runs every epoch and says so in the model file; evaluate --against pairs two models",
+    /// A model file's `__metadata__`: after an 8-byte little-endian length, the JSON header.
+    static func metadata(of path: String) throws -> [String: String] {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let length = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + length))) as? [String: Any]
+        return try #require(header?["__metadata__"] as? [String: String])
+    }
+
+    @Test("train --checkpoint average-last-K runs every epoch, trains on the validation subjects and says so in the model file; evaluate --against pairs two models",
           .timeLimit(.minutes(10)))
     func trainCheckpoint() throws {
         let dir = try TemporaryDirectory()
@@ -48,18 +58,14 @@ struct CLIRecognitionTests {
         #expect(try CLI.run(["dataset", "synth", "--domain", "child", "--count", "21", "--seed", "4", "--out", data]).status == 0)
         let model = dir.path("m.safetensors")
         let train = try CLI.run([
-            "train", "--target", data, "--epochs", "2", "--checkpoint", "average-last-2", "--train-on-validation",
+            "train", "--target", data, "--epochs", "2", "--checkpoint", "average-last-2",
             "--threads", "1", "-o", model,
         ])
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stderr.contains("training on 21 sequences (including "))
         #expect(train.stderr.contains("keeps the mean of the last 2 epochs' weights"))
         #expect(train.stderr.contains("training: epoch 2 loss"))
-        // The safetensors header: an 8-byte little-endian length, then JSON with __metadata__.
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
-        let length = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + length))) as? [String: Any]
-        let metadata = try #require(header?["__metadata__"] as? [String: String])
+        let metadata = try Self.metadata(of: model)
         #expect(metadata["checkpoint"] == "average-last-2, trained on the validation subjects")
         #expect(metadata["fine-tuning"] == nil)  // no --source, no fine-tuning
 
@@ -95,7 +101,6 @@ struct CLIRecognitionTests {
 
         // Refused before any data is read, each with the option to change.
         let cases: [([String], String)] = [
-            (["--train-on-validation"], "--train-on-validation needs --checkpoint last or average-last-K"),
             (["--checkpoint", "average-last-5", "--epochs", "2"], "--checkpoint average-last-5 averages more epochs than --epochs 2 runs"),
             (["--checkpoint", "sometimes"], "sometimes"),
             (["--fine-tune-rate", "0"], "--fine-tune-rate must be above 0"),
