@@ -3,10 +3,11 @@
 # data: 1400 posed-adult sequences (pre-training) and 1400 child sequences (fine-tuning).
 # Reproducible: the seeds below fix the data, the splits, the initialisation and the shuffling,
 # and --threads 2 fixes how OpenBLAS splits its sums (the same seeds with another thread count give
-# other weights, as good: see docs/recognition-ceiling.md section 6.10).
-# Takes about 7 minutes on this project's 2-core machine while shared with a build (release
-# build; 3 min pre-training with the expression augmentation of docs/recognition-ceiling.md,
-# 3 min fine-tuning). SCRATCH picks the build directory (default .build).
+# other weights, of similar quality: docs/recognition-ceiling.md section 6.10).
+# Takes about 15 minutes on this project's 2-core machine (measured 2026-12-04: release build 1 min,
+# pre-training 5 min with the expression augmentation of docs/recognition-ceiling.md while another
+# training shared the cores, fine-tuning 8 min: all 60 epochs run, as the model keeps the mean of
+# the last 20). SCRATCH picks the build directory (default .build).
 #
 # It is trained on SYNTHETIC faces only: it shows the pipeline working end to end, and it is not
 # a model of real children's expressions.
