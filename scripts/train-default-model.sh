@@ -2,8 +2,9 @@
 # Trains the shipped default recognizer, models/emomusik-net.safetensors, from seeded synthetic
 # data: 1400 posed-adult sequences (pre-training) and 1400 child sequences (fine-tuning).
 # Reproducible: the seeds below fix the data, the splits, the initialisation and the shuffling,
-# and --threads 2 fixes how OpenBLAS splits its sums (the same seeds with another thread count give
-# other weights, of similar quality: docs/recognition-ceiling.md section 6.10).
+# and --threads 2 fixes how OpenBLAS splits its sums. The weights are bit-identical for the same
+# build, thread count and machine; another thread count, another build or other OpenBLAS kernels
+# give other weights of similar quality (docs/recognition-ceiling.md section 6.10).
 # Takes about 15 minutes on this project's 2-core machine (measured 2026-12-04: release build 1 min,
 # pre-training 5 min with the expression augmentation of docs/recognition-ceiling.md while another
 # training shared the cores, fine-tuning 8 min: all 60 epochs run, as the model keeps the mean of
