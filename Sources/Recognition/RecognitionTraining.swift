@@ -49,6 +49,9 @@ public struct RecognitionTraining: Sendable {
     /// `best`, which chooses by them. Either way they are scored each epoch.
     public var trainsOnValidation: Bool { !holdOutValidation && checkpoint != .bestValidation }
 
+    /// The rule the target stage applies: ``checkpoint`` limited to the ``fineTuneEpochs`` run.
+    public var appliedCheckpoint: CheckpointRule { checkpoint.limited(toEpochs: fineTuneEpochs) }
+
     /// The trained model, and a fingerprint of the training data for the model file's metadata.
     public func train(
         source: LandmarkDataset?, target: LandmarkDataset, log: @escaping (String) -> Void = { _ in }
@@ -73,7 +76,7 @@ public struct RecognitionTraining: Sendable {
         let samples = train.sequences.map(RecognitionSamples.sample)
         hashes.append(TrainingSample.fingerprint(samples))
         let model = EmotionNetModel(config: network, adjacency: adjacency)
-        var config = TrainerConfig(epochs: fineTuneEpochs, seed: seed &+ 3, checkpoint: checkpoint.limited(toEpochs: fineTuneEpochs))
+        var config = TrainerConfig(epochs: fineTuneEpochs, seed: seed &+ 3, checkpoint: appliedCheckpoint)
         if let pretrained {
             _ = model.copyWeights(from: pretrained)
             config.learningRate = fineTuneLearningRate

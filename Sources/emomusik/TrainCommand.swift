@@ -91,7 +91,7 @@ struct TrainCommand: ParsableCommand {
                 "source": source.map { "\(URL(fileURLWithPath: $0).lastPathComponent) (\(sourceData?.samples.count ?? 0) sequences)" } ?? "",
                 "target": "\(URL(fileURLWithPath: target).lastPathComponent) (\(targetData.samples.count) sequences)",
                 "seed": "\(seed)",
-                "checkpoint": "\(training.checkpoint.limited(toEpochs: epochs))" + (training.trainsOnValidation ? ", trained on the validation subjects" : ""),
+                "checkpoint": "\(training.appliedCheckpoint)" + (training.trainsOnValidation ? ", trained on the validation subjects" : ""),
             ].merging(source == nil ? [:] : ["fine-tuning": "graph rate \(graphRate), peak rate \(fineTuneRate)"]) { $1 })
         print("wrote \(output) (\(model.parameterCount) parameters, training data \(hash))")
     }
